@@ -1,0 +1,98 @@
+// The thread table: who is attached to this segment, and who has died.
+//
+// A thread id is gen << 10 | slot (slot 1..1023, gen 1..2^20-1): never 0, below 2^30 (so a
+// lock word can hold it with two state bits), and not reused while a slot's generation
+// has not wrapped, so an id recorded as a lock's owner never names a later thread.
+//
+// Each slot is [live: u32][gen: u32][scratch: u32][host id: u32][wake: u32][...]:
+//
+//   live 0 (free) ──register: CAS 0→CLAIMING, gen++──▶ live = tid (alive)
+//   live = tid ──exit or mark_dead: CAS tid→0──▶ 0 (dead, free for reuse; gen keeps the old id)
+//
+// alive(tid) is one load: live of slot (tid & 1023) == tid. Marking a thread dead walks the
+// registry so that every object can release what the thread held and wake whoever waited
+// on it (robust locks, dead-peer errors): see kinds.ts onThreadDeath.
+import { OK, E_LIMIT, E_INVAL, E_NOMEM } from './status';
+import { HEADER, H_THREAD_COUNT, THREADS, THREAD_SLOT, MAX_THREADS } from './layout';
+import { alloc } from './alloc';
+import { setSelf } from './local';
+
+const CLAIMING: u32 = 1;
+const SLOT_BITS: u32 = 10;
+const GEN_MAX: u32 = (1 << 20) - 1;
+export const SCRATCH_SIZE: u32 = 4096;
+
+const S_LIVE: usize = 0;
+const S_GEN: usize = 4;
+const S_SCRATCH: usize = 8;
+const S_HOST_ID: usize = 12;
+export const S_WAKE: usize = 16;
+
+@inline export function slotOf(tid: u32): usize {
+  return THREADS + <usize>(tid & (MAX_THREADS - 1)) * THREAD_SLOT;
+}
+
+@inline export function isAlive(tid: u32): bool {
+  return tid != 0 && atomic.load<u32>(slotOf(tid), S_LIVE) == tid;
+}
+
+/**
+ * Register a thread (hostId: the host's own thread number, for ipcs). Returns its id, or
+ * E_LIMIT. A thread registers itself and adopts the id; a parent may register a child it
+ * is about to spawn, so that the child's death is tracked even before it runs.
+ */
+export function thread_register(hostId: u32): i32 {
+  for (let i: u32 = 1; i < MAX_THREADS; i++) {
+    const slot = THREADS + <usize>i * THREAD_SLOT;
+    if (atomic.load<u32>(slot, S_LIVE) != 0) continue;
+    if (atomic.cmpxchg<u32>(slot + S_LIVE, 0, CLAIMING) != 0) continue;
+    if (load<u32>(slot, S_SCRATCH) == 0) {
+      const scratch = alloc(SCRATCH_SIZE, true);
+      if (scratch < 0) { atomic.store<u32>(slot, 0, S_LIVE); return E_NOMEM; }
+      store<u32>(slot, <u32>scratch, S_SCRATCH);
+    }
+    let gen = load<u32>(slot, S_GEN) >> SLOT_BITS;
+    gen = gen >= GEN_MAX ? 1 : gen + 1;
+    const tid = (gen << SLOT_BITS) | i;
+    store<u32>(slot, tid, S_GEN);
+    store<u32>(slot, hostId, S_HOST_ID);
+    atomic.store<u32>(slot, 0, S_WAKE);
+    atomic.add<u32>(HEADER + H_THREAD_COUNT, 1);
+    atomic.store<u32>(slot, tid, S_LIVE);
+    return <i32>tid;
+  }
+  return E_LIMIT;
+}
+
+/** Adopt a registered id as this instance's own (a spawned thread adopts the id its parent registered). */
+export function thread_adopt(tid: u32, hostId: u32): i32 {
+  if (!isAlive(tid)) return E_INVAL;
+  store<u32>(slotOf(tid), hostId, S_HOST_ID);
+  setSelf(tid);
+  return OK;
+}
+
+/** Mark a thread dead (it exited, or was terminated). False (0) if it was not alive. */
+export function markDead(tid: u32): bool {
+  if (tid == 0 || tid == CLAIMING) return false;
+  const slot = slotOf(tid);
+  if (atomic.cmpxchg<u32>(slot + S_LIVE, tid, 0) != tid) return false;
+  atomic.sub<u32>(HEADER + H_THREAD_COUNT, 1);
+  // Anyone parked on the thread's wake word (an interrupt, a join) must see it go.
+  atomic.add<u32>(slot + S_WAKE, 1);
+  atomic.notify(slot + S_WAKE, i32.MAX_VALUE);
+  return true;
+}
+
+export function thread_alive(tid: u32): i32 { return isAlive(tid) ? 1 : 0; }
+export function thread_count(): u32 { return atomic.load<u32>(HEADER, H_THREAD_COUNT); }
+/** The scratch block of a living thread: where its host writes names and small arguments. */
+export function thread_scratch(tid: u32): u32 { return isAlive(tid) ? load<u32>(slotOf(tid), S_SCRATCH) : 0; }
+export function thread_host_id(tid: u32): u32 { return load<u32>(slotOf(tid), S_HOST_ID); }
+/** Id of the thread in slot i if alive, else 0 (ipcs walks 1..MAX_THREADS-1). */
+export function thread_at(i: u32): u32 {
+  if (i == 0 || i >= MAX_THREADS) return 0;
+  const live = atomic.load<u32>(THREADS + <usize>i * THREAD_SLOT, S_LIVE);
+  return live == CLAIMING ? 0 : live;
+}
+export function thread_max(): u32 { return MAX_THREADS; }

@@ -1,0 +1,29 @@
+// npm run build: the wasm core (AssemblyScript), then the host API as ESM for Node and for
+// browsers (esbuild, the core's bytes inlined), then the .d.ts types (tsc).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as esbuild from 'esbuild';
+
+const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
+const run = (cmd, args) => execFileSync(bin(cmd), args, { stdio: 'inherit' });
+
+run('asc', ['--config', 'asconfig.json', '--target', 'release']);
+
+const common = {
+  entryPoints: ['ts/index.ts'],
+  bundle: true,
+  format: 'esm',
+  loader: { '.wasm': 'binary' },
+  sourcemap: true,
+  logLevel: 'warning',
+};
+await Promise.all([
+  esbuild.build({ ...common, platform: 'node', target: 'node20', outfile: 'dist/node/index.js' }),
+  esbuild.build({ ...common, platform: 'browser', target: 'es2022', outfile: 'dist/browser/index.js', external: ['node:*'] }),
+]);
+
+run('tsc', ['-p', 'tsconfig.json']);
+for (const dir of ['node', 'browser']) {
+  mkdirSync(`dist/${dir}`, { recursive: true });
+  writeFileSync(`dist/${dir}/index.d.ts`, "export * from '../types/index.js';\n");
+}

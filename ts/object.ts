@@ -1,0 +1,73 @@
+// The face every shared object shares: which segment it lives in, its offset and serial,
+// close (drop this thread's reference), remove (ipcrm), and the plain data that carries it
+// to another thread.
+import type { Segment } from './segment';
+import { ClosedError, Status, check, errorFor } from './errors';
+import { kindName } from './kinds';
+
+/** A handle as plain data: it crosses postMessage, and rt.open(data) turns it back into an object. */
+export interface ObjectData {
+  kind: number;
+  segment: string;
+  obj: number;
+  serial: number;
+  name: string | null;
+}
+
+export abstract class IpcObject {
+  readonly segment: Segment;
+  /** The object's offset in its segment. */
+  readonly offset: number;
+  readonly serial: number;
+  /** null for an unnamed object. */
+  readonly name: string | null;
+  abstract readonly kind: number;
+  #closed = false;
+
+  constructor(segment: Segment, offset: number, serial: number, name: string | null) {
+    this.segment = segment;
+    this.offset = offset;
+    this.serial = serial;
+    this.name = name;
+  }
+
+  /** "mutex \"stats\"" or "unnamed mutex @1234", for error messages. */
+  get label(): string {
+    return this.name === null ? `unnamed ${kindName(this.kind)} @${this.offset}` : `${kindName(this.kind)} "${this.name}"`;
+  }
+
+  get closed(): boolean { return this.#closed; }
+
+  /** Throw ClosedError if this handle was closed or the object removed. */
+  protected live(): void {
+    if (this.#closed) throw new ClosedError(`${this.label}: this handle is closed`, Status.CLOSED);
+    const rc = this.segment.core.obj_check(this.offset, this.kind, this.serial);
+    if (rc < 0) throw errorFor(rc, this.label);
+  }
+
+  /** Whether the object still exists (not removed) and this handle is open. */
+  get alive(): boolean {
+    return !this.#closed && this.segment.core.obj_check(this.offset, this.kind, this.serial) === 0;
+  }
+
+  /** Drop this thread's reference. A removed or unnamed object is freed with its last reference. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.segment.core.reg_release(this.offset, this.serial);
+  }
+
+  /** ipcrm: remove the object for everyone now; threads still holding it get ClosedError. */
+  remove(): void {
+    if (this.#closed) throw new ClosedError(`${this.label}: this handle is closed`, Status.CLOSED);
+    check(this.segment.core.reg_remove_obj(this.offset, this.serial), this.label);
+    this.close();
+  }
+
+  /** Plain data for another thread: pass it in postMessage and rt.open() it there. */
+  toData(): ObjectData {
+    return { kind: this.kind, segment: this.segment.name, obj: this.offset, serial: this.serial, name: this.name };
+  }
+
+  [Symbol.dispose](): void { this.close(); }
+}

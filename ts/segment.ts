@@ -1,0 +1,326 @@
+// A segment: one shared WebAssembly.Memory formatted by the core (assembly/segment.ts),
+// with this thread's instance of the core over it. The host side only copies bytes in and
+// out of regions the core hands it and keeps its views of the memory current.
+import { compileCore, instantiateCore, type Core } from './core';
+import { check, checkInt, describe, errorFor, AbiMismatchError, Status } from './errors';
+import { kindName, describeState } from './kinds';
+import { hostThreadId } from './platform';
+
+const PAGE = 65536;
+/** Segments are capped at 2 GiB so that every offset is a positive int32. */
+export const MAX_SEGMENT = 0x8000_0000;
+export const NAME_MAX = 255;
+/** assembly/layout.ts: HEADER + H_MAX_BYTES. */
+const HEADER_MAX_BYTES = 1024 + 8;
+
+export interface SegmentOptions {
+  /** Initial size in bytes (rounded up to 64 KiB pages). Default 1 MiB. */
+  size?: number;
+  /** Maximum size in bytes the segment may grow to (rounded up to pages). Default max(size, 64 MiB). */
+  maxSize?: number;
+}
+
+/** What crosses postMessage to let another thread attach a segment. */
+export interface SegmentData {
+  name: string;
+  memory: WebAssembly.Memory;
+  /** A thread id registered by the parent for the receiving thread, if any. */
+  tid?: number;
+}
+
+export interface SegmentStats {
+  name: string;
+  /** Current byte size of the memory. */
+  size: number;
+  maxSize: number;
+  /** Bytes held by live blocks, their headers included. */
+  bytesInUse: number;
+  blocksInUse: number;
+  /** High-water mark of the heap. */
+  top: number;
+  threads: number;
+  objects: number;
+}
+
+/** One ipcs row. */
+export interface ObjectInfo {
+  segment: string;
+  /** null for an unnamed object (one created as a handle). */
+  name: string | null;
+  kind: string;
+  /** Bytes of the object in the segment. */
+  size: number;
+  refs: number;
+  offset: number;
+  serial: number;
+  /** Kind-specific state words: see each kind's `describe`. */
+  state: Record<string, number>;
+}
+
+export interface ThreadInfo { segment: string; tid: number; hostId: number; self: boolean }
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Resolve a size option to whole pages, with a RangeError naming the option. */
+function pages(value: unknown, name: string): number {
+  checkInt(value, name, 1, MAX_SEGMENT);
+  return Math.ceil((value as number) / PAGE);
+}
+
+export class Segment {
+  readonly name: string;
+  readonly memory: WebAssembly.Memory;
+  readonly core: Core;
+  /** This thread's id in the segment's thread table. */
+  readonly tid: number;
+  #u8: Uint8Array;
+  #i32: Int32Array;
+  #dv: DataView;
+  #detached = false;
+
+  private constructor(name: string, memory: WebAssembly.Memory, core: Core, tid: number) {
+    this.name = name;
+    this.memory = memory;
+    this.core = core;
+    this.tid = tid;
+    this.#u8 = new Uint8Array(memory.buffer);
+    this.#i32 = new Int32Array(memory.buffer);
+    this.#dv = new DataView(memory.buffer);
+  }
+
+  /** Make and format a new segment, and attach this thread to it. */
+  static async create(name: string, options: SegmentOptions, module?: WebAssembly.Module): Promise<Segment> {
+    checkSegmentName(name);
+    const size = options.size ?? 1 << 20;
+    const initial = pages(size, 'size');
+    const maximum = pages(options.maxSize ?? Math.max(size, 64 << 20), 'maxSize');
+    if (maximum < initial) throw new RangeError(`maxSize (${options.maxSize}) must be >= size (${size})`);
+    const memory = new WebAssembly.Memory({ initial, maximum, shared: true });
+    const core = await instantiateCore(module ?? (await compileCore()), memory);
+    check(core.segment_init(maximum * PAGE), `segment "${name}"`);
+    return Segment.#join(name, memory, core, undefined);
+  }
+
+  /** Attach this thread to a segment another thread made. AbiMismatchError for a foreign memory. */
+  static async attach(data: SegmentData, module?: WebAssembly.Module): Promise<Segment> {
+    checkSegmentName(data?.name);
+    if (!(data.memory instanceof WebAssembly.Memory) || !(data.memory.buffer instanceof SharedArrayBuffer)) {
+      throw new TypeError(`segment "${data.name}": memory must be a shared WebAssembly.Memory, got ${describe(data.memory)}`);
+    }
+    const core = await instantiateCore(module ?? (await compileCore()), data.memory);
+    if (core.segment_check() !== Status.OK) {
+      throw new AbiMismatchError(
+        `segment "${data.name}": memory is not a wasm-ipc segment of ABI version ${core.segment_abi()} (foreign or corrupted header)`,
+        Status.ABI,
+      );
+    }
+    return Segment.#join(data.name, data.memory, core, data.tid);
+  }
+
+  static #join(name: string, memory: WebAssembly.Memory, core: Core, tid: number | undefined): Segment {
+    const hostId = hostThreadId();
+    if (tid === undefined || core.thread_adopt(tid, hostId) < 0) {
+      tid = check(core.thread_register(hostId), `segment "${name}"`);
+      check(core.thread_adopt(tid, hostId), `segment "${name}"`);
+    }
+    return new Segment(name, memory, core, tid);
+  }
+
+  /** Plain data another thread attaches with; `tid` pre-registers a thread for it. */
+  data(tid?: number): SegmentData {
+    return tid === undefined ? { name: this.name, memory: this.memory } : { name: this.name, memory: this.memory, tid };
+  }
+
+  // ---- views, kept current across growth (by any thread) ----
+
+  /** A view of the whole memory, re-made if the memory has grown since. */
+  get u8(): Uint8Array {
+    if (this.#u8.byteLength !== this.memory.buffer.byteLength) this.#refresh();
+    return this.#u8;
+  }
+  get i32(): Int32Array {
+    if (this.#i32.byteLength !== this.memory.buffer.byteLength) this.#refresh();
+    return this.#i32;
+  }
+  get dv(): DataView {
+    if (this.#dv.byteLength !== this.memory.buffer.byteLength) this.#refresh();
+    return this.#dv;
+  }
+
+  /** A view of [offset, offset + length): cheap when the region lies within the current view. */
+  view(offset: number, length: number): Uint8Array {
+    if (offset + length > this.#u8.byteLength) this.#refresh();
+    return this.#u8.subarray(offset, offset + length);
+  }
+
+  /** Int32 array over [offset, offset + 4 * length), offset 4-aligned. */
+  i32At(offset: number, length: number): Int32Array {
+    if (offset + 4 * length > this.#i32.byteLength) this.#refresh();
+    return this.#i32.subarray(offset >> 2, (offset >> 2) + length);
+  }
+
+  #refresh(): void {
+    const buffer = this.memory.buffer;
+    this.#u8 = new Uint8Array(buffer);
+    this.#i32 = new Int32Array(buffer);
+    this.#dv = new DataView(buffer);
+  }
+
+  // ---- the allocator ----
+
+  /** Allocate `size` bytes (zeroed), 8-byte aligned; OutOfMemoryError when the segment is full at its maximum. */
+  alloc(size: number): number {
+    this.#live();
+    checkInt(size, 'size', 1, MAX_SEGMENT);
+    return check(this.core.alloc(size, 1), `alloc(${size}) in segment "${this.name}"`);
+  }
+
+  /** Free a block from alloc(). A pointer that is not a live block is refused with an error, and nothing changes. */
+  free(offset: number): void {
+    this.#live();
+    checkInt(offset, 'offset', 0, MAX_SEGMENT);
+    const rc = this.core.free(offset);
+    if (rc < 0) throw new RangeError(`free(${offset}) in segment "${this.name}": not a live block (double free or bad offset)`);
+  }
+
+  /** Usable bytes of a live block. */
+  usable(offset: number): number {
+    checkInt(offset, 'offset', 0, MAX_SEGMENT);
+    const n = this.core.alloc_usable(offset);
+    if (n < 0) throw new RangeError(`offset ${offset} in segment "${this.name}" is not a live block`);
+    return n;
+  }
+
+  stats(): SegmentStats {
+    const c = this.core;
+    return {
+      name: this.name,
+      size: this.memory.buffer.byteLength,
+      maxSize: this.dv.getUint32(HEADER_MAX_BYTES, true),
+      bytesInUse: c.alloc_bytes_in_use() >>> 0,
+      blocksInUse: c.alloc_blocks_in_use() >>> 0,
+      top: c.alloc_top() >>> 0,
+      threads: c.thread_count(),
+      objects: c.reg_count(),
+    };
+  }
+
+  // ---- names and the registry ----
+
+  /** Copy a name into this thread's scratch block; returns its byte length. */
+  #putName(name: unknown): [number, number] {
+    const bytes = encodeName(name);
+    const scratch = this.core.thread_scratch(this.tid);
+    if (scratch === 0) throw errorFor(Status.CLOSED, `segment "${this.name}": this thread is detached`);
+    this.view(scratch, bytes.length).set(bytes);
+    return [scratch, bytes.length];
+  }
+
+  /**
+   * Create-or-open the object `name` of `kind` (kind-specific creation parameters a).
+   * Returns its offset, serial, and whether this call created it.
+   */
+  open(name: string, kind: number, flags: number, a: readonly number[] = []): { obj: number; serial: number; created: boolean } {
+    this.#live();
+    const [p, n] = this.#putName(name);
+    const obj = this.core.reg_open(p, n, kind, flags, a[0] ?? 0, a[1] ?? 0, a[2] ?? 0, a[3] ?? 0);
+    if (obj < 0) throw errorFor(obj, `${kindName(kind)} "${name}" in segment "${this.name}"`);
+    return { obj, serial: this.dv.getUint32(obj + 4, true), created: this.core.reg_last_created() === 1 };
+  }
+
+  /** Create an unnamed object, alive while some thread holds a reference. */
+  createAnonymous(kind: number, a: readonly number[] = []): { obj: number; serial: number } {
+    this.#live();
+    const obj = this.core.reg_create_anon(kind, a[0] ?? 0, a[1] ?? 0, a[2] ?? 0, a[3] ?? 0);
+    if (obj < 0) throw errorFor(obj, `new ${kindName(kind)} in segment "${this.name}"`);
+    return { obj, serial: this.dv.getUint32(obj + 4, true) };
+  }
+
+  /** ipcrm: remove a named object of any kind; it is freed once its last handle closes. */
+  remove(name: string): void {
+    this.#live();
+    const [p, n] = this.#putName(name);
+    check(this.core.reg_remove(p, n), `remove "${name}" in segment "${this.name}"`);
+  }
+
+  /** ipcs: every named and unnamed object in the segment. */
+  list(): ObjectInfo[] {
+    this.#live();
+    const c = this.core;
+    const row = c.reg_row_size();
+    for (;;) {
+      const cap = c.reg_count() + 8;
+      const buf = check(c.alloc(cap * row, 0), `list segment "${this.name}"`);
+      try {
+        const count = c.reg_list(buf, cap);
+        if (count === cap) continue; // it grew meanwhile: again, larger
+        const out: ObjectInfo[] = [];
+        const dv = this.dv;
+        for (let i = 0; i < count; i++) {
+          const r = buf + i * row;
+          const kind = dv.getUint32(r, true);
+          const nameLen = dv.getUint32(r + 20, true);
+          const words = [0, 1, 2, 3].map((k) => dv.getInt32(r + 24 + 4 * k, true));
+          out.push({
+            segment: this.name,
+            name: nameLen === 0 ? null : decoder.decode(this.u8.slice(r + 40, r + 40 + nameLen)),
+            kind: kindName(kind),
+            size: dv.getUint32(r + 8, true),
+            refs: dv.getUint32(r + 12, true),
+            offset: dv.getUint32(r + 4, true),
+            serial: dv.getUint32(r + 16, true),
+            state: describeState(kind, words),
+          });
+        }
+        return out;
+      } finally {
+        c.free(buf);
+      }
+    }
+  }
+
+  /** The living threads attached to this segment. */
+  threads(): ThreadInfo[] {
+    const out: ThreadInfo[] = [];
+    const max = this.core.thread_max();
+    for (let i = 1; i < max; i++) {
+      const tid = this.core.thread_at(i);
+      if (tid !== 0) out.push({ segment: this.name, tid, hostId: this.core.thread_host_id(tid), self: tid === this.tid });
+    }
+    return out;
+  }
+
+  isAlive(tid: number): boolean { return this.core.thread_alive(tid) === 1; }
+
+  /** Mark a thread dead (it exited or was terminated); objects release what it held. */
+  threadExited(tid: number): void { this.core.thread_exit(tid); }
+
+  /** Leave the segment: this thread is marked gone, and this Segment object can no longer be used. */
+  detach(): void {
+    if (this.#detached) return;
+    this.core.thread_exit(this.tid);
+    this.#detached = true;
+  }
+
+  get detached(): boolean { return this.#detached; }
+
+  #live(): void {
+    if (this.#detached) throw errorFor(Status.CLOSED, `segment "${this.name}" is detached in this thread`);
+  }
+}
+
+export function checkSegmentName(name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw new TypeError(`segment name must be a string, got ${describe(name)}`);
+  if (name.length === 0 || name.length > 64) throw new RangeError(`segment name must be 1 to 64 characters, got ${name.length}`);
+}
+
+/** UTF-8 bytes of an object name: a non-empty string of at most 255 bytes. */
+export function encodeName(name: unknown): Uint8Array {
+  if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
+  if (name.length === 0) throw new RangeError('name must not be empty');
+  const bytes = encoder.encode(name);
+  if (bytes.length > NAME_MAX) throw new RangeError(`name must be at most ${NAME_MAX} UTF-8 bytes, got ${bytes.length}`);
+  return bytes;
+}
+
