@@ -7,6 +7,10 @@
 //   named ──remove──▶ unlinked, object REMOVED, kind wakes its waiters ──last close──▶ freed
 //   anonymous (created unnamed, handed around as a handle) ──last close──▶ freed
 //
+// References are counted per thread too: each thread's slot heads a list of records
+// [next][entry][count], so that a thread's death drops exactly the references it held
+// (a terminated worker cannot close its handles).
+//
 // Entry (heap block): +0 next +4 kind +8 obj +12 size +16 refs +20 serial +24 hash
 //                     +28 nameLen +32 name bytes
 import { OK, E_INVAL, E_KIND, E_EXISTS, E_NOT_FOUND, E_NOMEM, E_CLOSED } from './status';
@@ -15,7 +19,8 @@ import { alloc, free } from './alloc';
 import { lockAcquire, lockRelease } from './lock';
 import { OBJ_HEADER, O_KIND, O_SERIAL, O_STATE, O_ENTRY, LIVE, REMOVED } from './object';
 import { kindSize, kindInit, kindSummary, kindOnRemove, kindOnThreadDeath, KIND_MAX } from './kinds';
-import { markDead } from './threads';
+import { markDead, isAlive, slotOf, S_REFS } from './threads';
+import { selfTid } from './local';
 
 export const NAME_MAX: u32 = 255;
 export const F_CREATE: u32 = 1;
@@ -70,6 +75,53 @@ function destroy(entry: usize): void {
   atomic.sub<u32>(HEADER + H_REG_COUNT, 1);
 }
 
+// ---- per-thread reference records: [next u32][entry u32][count u32] ----
+
+const R_NEXT: usize = 0;
+const R_ENTRY: usize = 4;
+const R_COUNT: usize = 8;
+
+/** Record one more reference of this thread to entry. False when out of memory. */
+function addRef(entry: usize): bool {
+  const head = slotOf(selfTid) + S_REFS;
+  for (let r = <usize>load<u32>(head); r != 0; r = <usize>load<u32>(r, R_NEXT)) {
+    if (<usize>load<u32>(r, R_ENTRY) == entry) {
+      store<u32>(r, load<u32>(r, R_COUNT) + 1, R_COUNT);
+      return true;
+    }
+  }
+  const r = alloc(12, false);
+  if (r < 0) return false;
+  store<u32>(r, load<u32>(head), R_NEXT);
+  store<u32>(r, <u32>entry, R_ENTRY);
+  store<u32>(r, 1, R_COUNT);
+  store<u32>(head, <u32>r);
+  return true;
+}
+
+/** Forget one reference of this thread to entry. False if it held none. */
+function dropRef(entry: usize): bool {
+  let link = slotOf(selfTid) + S_REFS;
+  for (let r = <usize>load<u32>(link); r != 0; link = r + R_NEXT, r = <usize>load<u32>(r, R_NEXT)) {
+    if (<usize>load<u32>(r, R_ENTRY) != entry) continue;
+    const count = load<u32>(r, R_COUNT) - 1;
+    if (count > 0) store<u32>(r, count, R_COUNT);
+    else { store<u32>(link, load<u32>(r, R_NEXT)); free(r); }
+    return true;
+  }
+  return false;
+}
+
+/** Drop n references to entry; at zero a removed or unnamed object is freed. */
+function unref(entry: usize, n: u32): void {
+  const refs = load<u32>(entry, E_REFS) - n;
+  store<u32>(entry, refs, E_REFS);
+  if (refs != 0) return;
+  const obj = <usize>load<u32>(entry, E_OBJ);
+  if (atomic.load<u32>(obj, O_STATE) == REMOVED) destroy(entry);
+  else if (load<u32>(entry, E_NAMELEN) == 0) { unlink(entry); destroy(entry); }
+}
+
 /** Make an object and its entry, unlinked. Returns the entry, or a negative status. */
 function make(kind: u32, n: u32, h: u32, a0: u32, a1: u32, a2: u32, a3: u32): i32 {
   if (kind == 0 || kind > KIND_MAX) return E_INVAL;
@@ -81,6 +133,7 @@ function make(kind: u32, n: u32, h: u32, a0: u32, a1: u32, a2: u32, a3: u32): i3
   if (entry < 0) { free(obj); return E_NOMEM; }
   const rc = kindInit(kind, obj, a0, a1, a2, a3);
   if (rc < 0) { free(obj); free(entry); return rc; }
+  if (!addRef(entry)) { free(obj); free(entry); return E_NOMEM; }
   const serial = atomic.add<u32>(HEADER + H_REG_SERIAL, 1) + 1;
   store<u32>(obj, kind, O_KIND);
   store<u32>(obj, serial, O_SERIAL);
@@ -131,6 +184,7 @@ export function reg_open(p: usize, n: u32, kind: u32, flags: u32, a0: u32, a1: u
     let rc: i32;
     if (load<u32>(entry, E_KIND_) != kind) rc = E_KIND;
     else if (flags & F_EXCL) rc = E_EXISTS;
+    else if (!addRef(entry)) rc = E_NOMEM;
     else {
       store<u32>(entry, load<u32>(entry, E_REFS) + 1, E_REFS);
       rc = <i32>load<u32>(entry, E_OBJ);
@@ -168,25 +222,27 @@ export function reg_create_anon(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): 
 export function reg_retain(obj: usize, serial: u32): i32 {
   lockAcquire(LOCK);
   const entry = entryOf(obj, serial);
-  if (entry != 0) store<u32>(entry, load<u32>(entry, E_REFS) + 1, E_REFS);
+  let rc = E_CLOSED;
+  if (entry != 0) {
+    rc = addRef(entry) ? OK : E_NOMEM;
+    if (rc == OK) store<u32>(entry, load<u32>(entry, E_REFS) + 1, E_REFS);
+  }
   lockRelease(LOCK);
-  return entry != 0 ? OK : E_CLOSED;
+  return rc;
 }
 
-/** Drop a reference. An unnamed object, or a removed one, is freed with its last reference. */
+/**
+ * Drop one of this thread's references. An unnamed object, or a removed one, is freed with
+ * its last reference. E_INVAL (nothing changes) if this thread holds no reference to it.
+ */
 export function reg_release(obj: usize, serial: u32): i32 {
   if (!validObj(obj)) return E_INVAL;
   lockAcquire(LOCK);
-  let rc = OK;
-  if (load<u32>(obj, O_SERIAL) != serial) rc = E_CLOSED;
-  else {
+  let rc = E_CLOSED;
+  if (load<u32>(obj, O_SERIAL) == serial) {
     const entry = <usize>load<u32>(obj, O_ENTRY);
-    const refs = load<u32>(entry, E_REFS) - 1;
-    store<u32>(entry, refs, E_REFS);
-    if (refs == 0) {
-      if (atomic.load<u32>(obj, O_STATE) == REMOVED) destroy(entry);
-      else if (load<u32>(entry, E_NAMELEN) == 0) { unlink(entry); destroy(entry); }
-    }
+    rc = E_INVAL;
+    if (dropRef(entry)) { unref(entry, 1); rc = OK; }
   }
   lockRelease(LOCK);
   return rc;
@@ -260,10 +316,23 @@ export function reg_list(buf: usize, cap: u32): i32 {
 }
 export function reg_row_size(): u32 { return <u32>ROW_SIZE; }
 
-/** A thread exited or was terminated: mark it dead, then let every object react. */
+/**
+ * A thread exited or was terminated: mark it dead, drop the references it held, and let
+ * every object react (robust locks, dead peers). Idempotent: E_NOT_FOUND if already dead.
+ */
 export function thread_exit(tid: u32): i32 {
-  if (!markDead(tid)) return E_NOT_FOUND;
   lockAcquire(LOCK);
+  if (!isAlive(tid)) { lockRelease(LOCK); return E_NOT_FOUND; }
+  const head = slotOf(tid) + S_REFS;
+  let r = <usize>load<u32>(head);
+  store<u32>(head, 0);
+  markDead(tid);
+  while (r != 0) {
+    const next = <usize>load<u32>(r, R_NEXT);
+    unref(<usize>load<u32>(r, R_ENTRY), load<u32>(r, R_COUNT));
+    free(r);
+    r = next;
+  }
   for (let b: usize = 0; b < NBUCKETS; b++) {
     let e = <usize>load<u32>(REG_BUCKETS + b * 4);
     while (e != 0) {

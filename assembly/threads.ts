@@ -4,7 +4,9 @@
 // lock word can hold it with two state bits), and not reused while a slot's generation
 // has not wrapped, so an id recorded as a lock's owner never names a later thread.
 //
-// Each slot is [live: u32][gen: u32][scratch: u32][host id: u32][wake: u32][...]:
+// Each slot is [live: u32][gen: u32][scratch: u32][host id: u32][wake: u32][refs: u32]:
+// refs heads the list of the objects the thread holds references to (registry.ts), which
+// its death releases, the way a process's exit closes its descriptors.
 //
 //   live 0 (free) ──register: CAS 0→CLAIMING, gen++──▶ live = tid (alive)
 //   live = tid ──exit or mark_dead: CAS tid→0──▶ 0 (dead, free for reuse; gen keeps the old id)
@@ -20,13 +22,14 @@ import { setSelf } from './local';
 const CLAIMING: u32 = 1;
 const SLOT_BITS: u32 = 10;
 const GEN_MAX: u32 = (1 << 20) - 1;
-export const SCRATCH_SIZE: u32 = 4096;
+export const SCRATCH_SIZE: u32 = 4096 - 8; // one 4 KiB block with its header
 
 const S_LIVE: usize = 0;
 const S_GEN: usize = 4;
 const S_SCRATCH: usize = 8;
 const S_HOST_ID: usize = 12;
 export const S_WAKE: usize = 16;
+export const S_REFS: usize = 20;
 
 @inline export function slotOf(tid: u32): usize {
   return THREADS + <usize>(tid & (MAX_THREADS - 1)) * THREAD_SLOT;
@@ -57,6 +60,7 @@ export function thread_register(hostId: u32): i32 {
     store<u32>(slot, tid, S_GEN);
     store<u32>(slot, hostId, S_HOST_ID);
     atomic.store<u32>(slot, 0, S_WAKE);
+    store<u32>(slot, 0, S_REFS);
     atomic.add<u32>(HEADER + H_THREAD_COUNT, 1);
     atomic.store<u32>(slot, tid, S_LIVE);
     return <i32>tid;
@@ -72,7 +76,7 @@ export function thread_adopt(tid: u32, hostId: u32): i32 {
   return OK;
 }
 
-/** Mark a thread dead (it exited, or was terminated). False (0) if it was not alive. */
+/** Mark a thread dead (it exited, or was terminated). False if it was not alive. Under the registry lock. */
 export function markDead(tid: u32): bool {
   if (tid == 0 || tid == CLAIMING) return false;
   const slot = slotOf(tid);
