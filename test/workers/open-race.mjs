@@ -7,3 +7,4 @@ const start = rt.open(rt.data.start);
 start.wait(0, 0);
 const { obj, created } = rt.segment().open(rt.data.name, Kind.shm, 1, [128]);
 parentPort.postMessage({ obj, created });
+start.wait(1, 0); // hold the reference until terminated
