@@ -2,8 +2,14 @@
 //
 // A wait is spin-then-park: a futex wake costs tens of microseconds here while a
 // cache-line hand-off costs well under one, so a waiter first re-reads the word for a
-// bounded, adaptive number of rounds (grown when spinning paid off, shrunk when it had
-// to park, per thread), and only then sleeps in memory.atomic.wait32.
+// bounded number of rounds, and only then sleeps in memory.atomic.wait32.
+//
+// The budget is per thread and adapts to how long parks turn out to last. A short park
+// (woken within SHORT_PARK_MS) means the event came just after we gave up: spinning longer
+// would have caught it, and avoided two futex wake latencies (without this, two threads
+// handing a turn back and forth fall into a state where each parks because the other's
+// wake-up is slow). A long park means the event was far off: spin less. The budget stays
+// between SPIN_MIN (~0.4 us) and SPIN_MAX (~100 us) of re-reading one word.
 //
 // Deadlines are absolute times on the host's clock (ms); a deadline < 0 means none.
 import { canBlock, now } from './local';
@@ -12,9 +18,10 @@ export const WAITED: i32 = 0;      // woken (or spurious): re-check the conditio
 export const NOT_EQUAL: i32 = 1;   // the word had already changed
 export const TIMED_OUT: i32 = 2;
 
-const SPIN_MIN: i32 = 16;
-const SPIN_MAX: i32 = 8192;
-let spinLimit: i32 = 256;
+const SPIN_MIN: i32 = 512;
+const SPIN_MAX: i32 = 131072;
+const SHORT_PARK_MS: f64 = 0.2;
+let spinLimit: i32 = 4096;
 
 /** Deadline (ms, host clock) from a timeout in ms; -1 for none (negative or infinite). */
 export function deadlineFrom(timeoutMs: f64): f64 {
@@ -38,12 +45,8 @@ export function expired(deadline: f64): bool {
 export function spinWhile(addr: usize, expected: i32, mask: i32 = -1): bool {
   const limit = spinLimit;
   for (let i = 0; i < limit; i++) {
-    if ((atomic.load<i32>(addr) & mask) != expected) {
-      if (spinLimit < SPIN_MAX) spinLimit <<= 1;
-      return true;
-    }
+    if ((atomic.load<i32>(addr) & mask) != expected) return true;
   }
-  if (spinLimit > SPIN_MIN) spinLimit >>= 1;
   return false;
 }
 
@@ -62,7 +65,12 @@ export function park(addr: usize, expected: i32, deadline: f64): i32 {
   }
   const ns = remainingNs(deadline);
   if (ns == 0) return TIMED_OUT;
-  return memory.atomic.wait32(addr, expected, ns);
+  const t0 = now();
+  const r = memory.atomic.wait32(addr, expected, ns);
+  if (r == WAITED) {
+    spinLimit = now() - t0 < SHORT_PARK_MS ? min(spinLimit << 1, SPIN_MAX) : max(spinLimit >> 1, SPIN_MIN);
+  }
+  return r;
 }
 
 /** Spin, then park, while the word equals `expected`. */

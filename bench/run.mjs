@@ -1,0 +1,52 @@
+// npm run bench [-- [--json] [--reps N] [CASE ...]]
+// Runs every case (or those named), ours and the peers in the same run, and prints a table
+// of medians and of how many times better ours is; --json also writes bench/results/latest.json.
+import { mkdirSync, writeFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import { runCase, advantage } from './harness.mjs';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const repsAt = args.indexOf('--reps');
+const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 5;
+const wanted = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--reps');
+
+const dir = new URL('./cases/', import.meta.url);
+const all = [];
+for (const f of readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()) {
+  const file = new URL(f, dir);
+  for (const c of (await import(file)).cases) all.push({ c, file });
+}
+const unknown = wanted.filter((w) => !all.some(({ c }) => c.name === w));
+if (unknown.length) {
+  console.error(`unknown case(s): ${unknown.join(', ')}\nknown: ${all.map(({ c }) => c.name).join(', ')}`);
+  process.exit(2);
+}
+const selected = wanted.length ? all.filter(({ c }) => wanted.includes(c.name)) : all;
+
+console.log(`wasm-ipc bench: ${os.cpus().length} cores, Node ${process.version}, ${reps} reps per impl (median shown)\n`);
+const widths = [24, 16, 8, 12, 8, 18];
+const line = (cells) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' ');
+console.log(line(['case', 'impl', 'threads', 'median', 'unit', 'ours vs this']) + '\n' + '-'.repeat(92));
+const rows = [];
+const problems = [];
+for (const { c, file } of selected) {
+  const res = await runCase(c, file, { reps });
+  rows.push(...res.rows);
+  problems.push(...res.problems);
+  const ours = res.rows.find((r) => r.impl === 'wasm-ipc');
+  for (const r of res.rows) {
+    const adv = r.impl === 'wasm-ipc' || !ours ? '' : `${advantage(c, ours.median, r.median).toFixed(2)}x ${c.better === 'lower' ? 'faster' : 'more'}`;
+    console.log(line([r.case, r.impl, String(r.threads), fmt(r.median), r.unit, adv]));
+  }
+}
+if (problems.length) console.log(`\nCHECK FAILURES (figures above are not trustworthy):\n  ${problems.join('\n  ')}`);
+if (json) {
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify(rows, null, 2) + '\n');
+  console.log('\nwrote bench/results/latest.json');
+}
+
+function fmt(x) {
+  return x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e4 ? `${(x / 1e3).toFixed(1)} k` : String(x);
+}
