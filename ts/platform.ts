@@ -16,6 +16,7 @@ export function hostThreadId(): number {
 
 /** Whether this thread may block in Atomics.wait (false on a browser main thread and in worklets). */
 export const canBlock: boolean = (() => {
+  if (typeof SharedArrayBuffer !== 'function') return false;
   try {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
     return true;
@@ -23,6 +24,19 @@ export const canBlock: boolean = (() => {
     return false;
   }
 })();
+
+/**
+ * Throw a plain error when this context cannot share memory between threads: browsers
+ * give SharedArrayBuffer and shared WebAssembly.Memory only to cross-origin-isolated pages.
+ */
+export function requireSharedMemory(): void {
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  if (typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false) return;
+  throw new Error(
+    'wasm-ipc needs shared memory, and this page is not cross-origin isolated. Serve it with the headers ' +
+    '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (or "credentialless").',
+  );
+}
 
 /** A human name for this kind of thread, for error messages. */
 export function threadKind(): string {

@@ -4,7 +4,7 @@
 import { compileCore, instantiateCore, type Core } from './core';
 import { check, checkInt, describe, errorFor, AbiMismatchError, Status } from './errors';
 import { kindName, describeState } from './kinds';
-import { hostThreadId } from './platform';
+import { hostThreadId, requireSharedMemory } from './platform';
 
 const PAGE = 65536;
 /** Segments are capped at 2 GiB so that every offset is a positive int32. */
@@ -91,6 +91,7 @@ export class Segment {
 
   /** Make and format a new segment, and attach this thread to it. */
   static async create(name: string, options: SegmentOptions, module?: WebAssembly.Module): Promise<Segment> {
+    requireSharedMemory();
     checkSegmentName(name);
     const size = options.size ?? 1 << 20;
     const initial = pages(size, 'size');

@@ -1,0 +1,85 @@
+// The foundation in real Chromium: a cross-origin-isolated page and a Web Worker share a
+// segment; the page may not block; async waits, growth and names work on both sides.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { serve } from './browser/server.mjs';
+import { launch } from './browser/chromium.mjs';
+
+let server: { url: string; close(): Promise<void> };
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await serve();
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(path: string): Promise<Page> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(server.url + path);
+  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true || document.title === 'error', null, { timeout: 20_000 });
+  expect(errors).toEqual([]);
+  return page;
+}
+
+describe('in Chromium', () => {
+  it('the page cannot block, waits asynchronously, and shares growth with a worker', async () => {
+    const page = await open('/test/browser/basic.html');
+    const out = await page.evaluate(async () => {
+      const { Runtime, WouldBlockError, canBlock } = (window as any).ipc;
+      const rt = await Runtime.create({ size: 1 << 20, maxSize: 64 << 20 });
+      const region = rt.shm('page', { size: 64 });
+      let blockError = '';
+      try { region.wait(0, 0); } catch (e: any) { blockError = `${e.name}: ${e.message} ${e instanceof WouldBlockError}`; }
+      const woken = region.waitAsync(0, 0, 20_000);
+      const worker = rt.spawn('/test/browser/basic-worker.js');
+      const finished = new Promise<any>((r) => { worker.onmessage = (e: MessageEvent) => r(e.data); });
+      const wokenResult = await woken;
+      const workerTid = Atomics.load(region.int32, 1);
+      while (Atomics.load(region.int32, 2) === 0) await region.waitAsync(2, 0, 100);
+      const seg = rt.segment();
+      const p = Atomics.load(region.int32, 2);
+      const seenWorkerMark = seg.view(p + (8 << 20) - 1, 1)[0];
+      const q = seg.alloc(16 << 20);
+      seg.view(q + (16 << 20) - 1, 1)[0] = 45;
+      Atomics.store(region.int32, 3, q);
+      region.wake(3);
+      while (Atomics.load(region.int32, 4) === 0) await region.waitAsync(4, 0, 100);
+      const done = await finished;
+      const threadsWhileAlive = rt.threads().length;
+      worker.terminate();
+      return {
+        canBlock, blockError, wokenResult, workerTid, seenWorkerMark, pageMarkSeenByWorker: Atomics.load(region.int32, 4),
+        workerPages: Atomics.load(region.int32, 5), pagePages: seg.memory.buffer.byteLength >>> 16, done,
+        threadsWhileAlive, threadsAfter: rt.threads().length, isolated: crossOriginIsolated,
+      };
+    });
+    expect(out.isolated).toBe(true);
+    expect(out.canBlock).toBe(false);
+    expect(out.blockError).toMatch(/^WouldBlockError: shm "page": wait\(\) would block a browser main thread; use waitAsync\(\) true$/);
+    expect(out.wokenResult).toBe('ok');
+    expect(out.workerTid).toBeGreaterThan(0);
+    expect(out.seenWorkerMark).toBe(123);
+    expect(out.pageMarkSeenByWorker).toBe(45);
+    expect(out.workerPages).toBeGreaterThanOrEqual(out.pagePages - 1);
+    expect(out.done).toEqual({ done: true, names: ['page'], blocked: true });
+    expect(out.threadsWhileAlive).toBe(2);
+    expect(out.threadsAfter).toBe(1);
+    await page.close();
+  });
+
+  it('a page without cross-origin isolation gets a plain error saying so', async () => {
+    const page = await open('/test/browser/basic.html?isolated=0');
+    const message = await page.evaluate(async () => {
+      try { await (window as any).ipc.Runtime.create(); return 'no error'; } catch (e: any) { return `${e.name}: ${e.message}`; }
+    });
+    expect(message).toMatch(/cross-origin isolat/i);
+    expect(message).toMatch(/Cross-Origin-Opener-Policy/);
+    await page.close();
+  });
+});
