@@ -54,4 +54,17 @@ describe('futex wait and wake', () => {
     expect(r.wake(1)).toBe(20);
     expect(await Promise.all(waits)).toEqual(Array(20).fill('ok'));
   });
+
+  it('falls back to polling where the engine lacks Atomics.waitAsync', async () => {
+    const rt = await Runtime.create();
+    const r = rt.shm('fb', { size: 16 });
+    const { worker, result } = runWorker<{ hasWaitAsync: boolean; timedOut: string }>(rt, 'no-waitasync', { name: 'fb' });
+    expect(await result).toEqual({ hasWaitAsync: false, timedOut: 'timed-out' });
+    const second = new Promise<{ res: string; value: number }>((res) => worker.once('message', res));
+    await new Promise((res) => setTimeout(res, 30));
+    Atomics.store(r.int32, 1, 9);
+    r.wake(1);
+    expect(await second).toEqual({ res: 'ok', value: 9 });
+    await worker.terminate();
+  });
 });
