@@ -1,6 +1,6 @@
 // The core's ABI: flat functions of offsets and integers, exported to the host (ts/core.ts).
 // Every atomic protocol of wasm-ipc lives behind these exports.
-export { local_set_can_block } from './local';
+export { local_set_can_block, wait_addr, wait_value } from './local';
 export { segment_init, segment_check, segment_abi, segment_static_end } from './segment';
 export { alloc, free, alloc_usable, alloc_bytes_in_use, alloc_blocks_in_use, alloc_top } from './alloc';
 export {
@@ -14,3 +14,23 @@ export {
 export { futex_wait, futex_wake, futex_spin } from './futex';
 export { ec_seq, ec_signal, ec_prepare, ec_wait, ec_spin } from './eventcount';
 export { shm_data, shm_size } from './shm';
+export {
+  a32_load, a32_store, a32_add, a32_sub, a32_xchg, a32_cas,
+  a64_load, a64_store, a64_add, a64_sub, a64_xchg, a64_cas,
+} from './atomicint';
+export { spin_try, spin_lock, spin_unlock } from './spinlock';
+export { ticket_try, ticket_lock, ticket_begin, ticket_last, ticket_step, ticket_give_up, ticket_unlock } from './ticketlock';
+export { peterson_begin, peterson_step, peterson_lock, peterson_unlock } from './peterson';
+export { mutex_try, mutex_step, mutex_lock, mutex_unlock, mutex_consistent, mutex_give_up, mutex_owner } from './mutex';
+export { sem_acquire, sem_try, sem_begin, sem_step, sem_give_up, sem_release, sem_value, sem_max, sem_is_fair } from './semaphore';
+export {
+  cv_wait, cv_begin, cv_end, cv_seq_addr, cv_notify,
+  monitor_wait, monitor_begin, monitor_end, monitor_seq_addr, monitor_notify,
+} from './condvar';
+export { barrier_wait, barrier_arrive, barrier_check, barrier_leave } from './barrier';
+export {
+  rw_read, rw_write, rw_try_read, rw_try_write, rw_read_step, rw_write_step, rw_give_up,
+  rw_read_unlock, rw_write_unlock,
+} from './rwlock';
+export { snap_reserve, snap_cancel, snap_commit, snap_read_begin, snap_read_end, snap_version, snap_version_addr } from './snapshot';
+export { once_begin, once_finish, once_wait, once_done, latch_count_down, latch_step, latch_wait, latch_count } from './once';

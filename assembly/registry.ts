@@ -18,7 +18,7 @@ import { HEADER, H_REG_LOCK, H_REG_SERIAL, H_REG_COUNT, REG_BUCKETS, NBUCKETS } 
 import { alloc, free } from './alloc';
 import { lockAcquire, lockRelease } from './lock';
 import { OBJ_HEADER, O_KIND, O_SERIAL, O_STATE, O_ENTRY, LIVE, REMOVED } from './object';
-import { kindSize, kindInit, kindSummary, kindOnRemove, kindOnThreadDeath, KIND_MAX } from './kinds';
+import { kindSize, kindInit, kindSummary, kindOnRemove, kindOnThreadDeath, kindOnDestroy, KIND_MAX } from './kinds';
 import { markDead, isAlive, slotOf, S_REFS } from './threads';
 import { selfTid } from './local';
 
@@ -70,6 +70,7 @@ function unlink(entry: usize): void {
 function destroy(entry: usize): void {
   const obj = <usize>load<u32>(entry, E_OBJ);
   atomic.store<u32>(obj, REMOVED, O_STATE);
+  kindOnDestroy(load<u32>(entry, E_KIND_), obj);
   free(obj);
   free(entry);
   atomic.sub<u32>(HEADER + H_REG_COUNT, 1);

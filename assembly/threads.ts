@@ -15,7 +15,8 @@
 // registry so that every object can release what the thread held and wake whoever waited
 // on it (robust locks, dead-peer errors): see kinds.ts onThreadDeath.
 import { OK, E_LIMIT, E_INVAL, E_NOMEM } from './status';
-import { HEADER, H_THREAD_COUNT, THREADS, THREAD_SLOT, MAX_THREADS } from './layout';
+import { HEADER, H_THREAD_COUNT, H_REG_LOCK, THREADS, THREAD_SLOT, MAX_THREADS } from './layout';
+import { lockAcquire, lockRelease } from './lock';
 import { alloc } from './alloc';
 import { setSelf } from './local';
 
@@ -45,6 +46,15 @@ export const S_REFS: usize = 20;
  * is about to spawn, so that the child's death is tracked even before it runs.
  */
 export function thread_register(hostId: u32): i32 {
+  // Under the registry lock: a slot is never reused while thread_exit is still running a
+  // dead thread's clean-up (which indexes per-thread tables by slot).
+  lockAcquire(HEADER + H_REG_LOCK);
+  const tid = register(hostId);
+  lockRelease(HEADER + H_REG_LOCK);
+  return tid;
+}
+
+function register(hostId: u32): i32 {
   for (let i: u32 = 1; i < MAX_THREADS; i++) {
     const slot = THREADS + <usize>i * THREAD_SLOT;
     if (atomic.load<u32>(slot, S_LIVE) != 0) continue;

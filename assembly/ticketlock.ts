@@ -1,0 +1,132 @@
+// TicketLock: FIFO. A locker takes the next ticket and waits until `serving` reaches it;
+// unlock serves the next ticket. Waiters spin, then park on `serving`.
+//
+// Fields: +0 next ticket, +4 serving, +8 holder tid, +12 parked waiters,
+//         +16 MARKS slots of abandoned tickets (ticket + 1; 0 = free slot)
+//
+//   lock:    t = next++; wait until serving == t; holder = me
+//   unlock:  holder = 0; serve(serving + 1)
+//   serve(s): store serving = s; then if s is marked abandoned, claim the mark (CAS) and
+//            serve(s + 1): the abandoning waiter left, so the unlocker passes its turn on
+//   give up (timeout) with ticket t: mark t, then re-read serving: if it is t, race the
+//            unlocker for the mark: whoever clears it owns the turn (the waiter then holds
+//            the lock after all; the unlocker passes it on). If no slot is free the waiter
+//            keeps waiting: FIFO order is never broken.
+// Serving wakes all parked waiters (each checks its own ticket): a ticket lock's herd.
+import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_DEADLOCK } from './status';
+import { OBJ_HEADER, objRemoved } from './object';
+import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
+import { selfTid, armWait } from './local';
+
+const T_NEXT: usize = OBJ_HEADER;
+const T_SERVING: usize = OBJ_HEADER + 4;
+const T_HOLDER: usize = OBJ_HEADER + 8;
+const T_PARKED: usize = OBJ_HEADER + 12;
+const T_MARKS: usize = OBJ_HEADER + 16;
+const MARKS: u32 = 16;
+export const TICKET_SIZE: usize = T_MARKS + <usize>MARKS * 4;
+
+/** The ticket this thread took in its last ticket_begin (thread-local). */
+let lastTicket: u32 = 0;
+
+function serve(obj: usize, s: u32): void {
+  while (true) {
+    atomic.store<u32>(obj, s, T_SERVING);
+    let skipped = false;
+    for (let i: u32 = 0; i < MARKS; i++) {
+      const slot = obj + T_MARKS + <usize>i * 4;
+      if (atomic.load<u32>(slot) == s + 1 && atomic.cmpxchg<u32>(slot, s + 1, 0) == s + 1) { skipped = true; break; }
+    }
+    if (!skipped) break;
+    s++;
+  }
+  if (atomic.load<u32>(obj, T_PARKED) != 0) wake(obj + T_SERVING, i32.MAX_VALUE);
+}
+
+@inline function own(obj: usize): i32 { atomic.store<u32>(obj, selfTid, T_HOLDER); return OK; }
+
+/** Give up ticket t. OK if the turn came meanwhile (the caller holds the lock), E_TIMEOUT, or E_AGAIN (no free mark: keep waiting). */
+function abandon(obj: usize, t: u32): i32 {
+  for (let i: u32 = 0; i < MARKS; i++) {
+    const slot = obj + T_MARKS + <usize>i * 4;
+    if (atomic.cmpxchg<u32>(slot, 0, t + 1) != 0) continue;
+    if (atomic.load<u32>(obj, T_SERVING) != t) return E_TIMEOUT;   // whoever serves t will skip it
+    // serving reached t: the unlocker and we race for the mark
+    return atomic.cmpxchg<u32>(slot, t + 1, 0) == t + 1 ? own(obj) : E_TIMEOUT;
+  }
+  return atomic.load<u32>(obj, T_SERVING) == t ? own(obj) : E_AGAIN;
+}
+
+export function ticket_try(obj: usize): i32 {
+  if (objRemoved(obj)) return E_CLOSED;
+  const s = atomic.load<u32>(obj, T_SERVING);
+  return atomic.cmpxchg<u32>(obj + T_NEXT, s, s + 1) == s ? own(obj) : E_AGAIN;
+}
+
+export function ticket_lock(obj: usize, timeoutMs: f64): i32 {
+  if (objRemoved(obj)) return E_CLOSED;
+  if (atomic.load<u32>(obj, T_HOLDER) == selfTid) return E_DEADLOCK;
+  const t = atomic.add<u32>(obj + T_NEXT, 1);
+  const deadline = deadlineFrom(timeoutMs);
+  while (true) {
+    const s = atomic.load<u32>(obj, T_SERVING);
+    if (s == t) return own(obj);
+    if (spinWhile(obj + T_SERVING, <i32>s)) continue;
+    atomic.add<u32>(obj + T_PARKED, 1);
+    const r = park(obj + T_SERVING, <i32>s, deadline);
+    atomic.sub<u32>(obj + T_PARKED, 1);
+    if (r == TIMED_OUT || expired(deadline) || objRemoved(obj)) {
+      const rc = abandon(obj, t);
+      if (rc != E_AGAIN) return rc == OK || !objRemoved(obj) ? rc : E_CLOSED;
+    }
+  }
+}
+
+/** Async, first step: take a ticket (ticket_last). OK if served at once, else E_AGAIN armed. */
+export function ticket_begin(obj: usize): i32 {
+  if (objRemoved(obj)) return E_CLOSED;
+  lastTicket = atomic.add<u32>(obj + T_NEXT, 1);
+  return ticket_step(obj, lastTicket, 0);
+}
+export function ticket_last(): u32 { return lastTicket; }
+
+/** Async: OK when ticket t is served; else E_AGAIN armed. parked: 1 when the caller parked since its last step. */
+export function ticket_step(obj: usize, t: u32, parked: i32): i32 {
+  if (parked) atomic.sub<u32>(obj + T_PARKED, 1);
+  const s = atomic.load<u32>(obj, T_SERVING);
+  if (s == t) return own(obj);
+  atomic.add<u32>(obj + T_PARKED, 1);
+  return armWait(obj + T_SERVING, <i32>s);
+}
+
+/** Async: give up ticket t (after a step armed it). OK if the caller holds the lock after all. */
+export function ticket_give_up(obj: usize, t: u32): i32 {
+  atomic.sub<u32>(obj + T_PARKED, 1);
+  return abandon(obj, t);
+}
+
+export function ticket_unlock(obj: usize): i32 {
+  if (atomic.load<u32>(obj, T_HOLDER) != selfTid) return E_PERM;
+  atomic.store<u32>(obj, 0, T_HOLDER);
+  serve(obj, atomic.load<u32>(obj, T_SERVING) + 1);
+  return OK;
+}
+
+/** The holder died: pass its turn on. */
+export function ticketOnDeath(obj: usize, tid: u32): void {
+  if (atomic.load<u32>(obj, T_HOLDER) == tid && atomic.cmpxchg<u32>(obj + T_HOLDER, tid, 0) == tid) {
+    serve(obj, atomic.load<u32>(obj, T_SERVING) + 1);
+  }
+}
+
+export function ticketWakeAll(obj: usize): void { wake(obj + T_SERVING, i32.MAX_VALUE); }
+
+/** ipcs: [holder, waiting tickets, serving] */
+export function ticketSummary(obj: usize, out: usize): void {
+  const s = atomic.load<u32>(obj, T_SERVING);
+  const n = atomic.load<u32>(obj, T_NEXT);
+  const h = atomic.load<u32>(obj, T_HOLDER);
+  store<u32>(out, h);
+  store<u32>(out, n - s - (h != 0 ? 1 : 0), 4);
+  store<u32>(out, s, 8);
+}
