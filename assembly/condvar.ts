@@ -9,31 +9,32 @@
 // the read of seq, and the notifier's seq++ (a RMW) precedes its read of waiters, so one
 // of the two sees the other. Wake-ups may be spurious: callers re-check their condition.
 // The relock ignores the timeout (as pthread_cond_timedwait does) and reports owner death.
-import { OK, E_TIMEOUT, E_CLOSED, E_PERM, E_OWNER_DEAD } from './status';
+import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_OWNER_DEAD } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
 import { waitWhile, deadlineFrom, wake, TIMED_OUT } from './futex';
 import { mutexUnlock, mutexLock, mutex_owner } from './mutex';
-import { selfTid } from './local';
+import { selfTid, armWait, wait_value } from './local';
 
 const C_SEQ: usize = 0;
 const C_WAITERS: usize = 4;
 export const CONDVAR_SIZE: usize = 8;
 
-/** Register as a waiter and release the mutex. Returns the sequence to wait on, or E_PERM. */
+/** Register as a waiter and release the mutex: E_AGAIN armed on the sequence, or E_PERM. */
 export function cvBegin(cv: usize, mutexObj: usize): i32 {
   if (mutex_owner(mutexObj) != selfTid) return E_PERM;
   atomic.add<u32>(cv + C_WAITERS, 1);
   const seq = atomic.load<i32>(cv, C_SEQ);
   mutexUnlock(mutexObj + OBJ_HEADER);
-  return seq & 0x7fffffff;
+  return armWait(cv + C_SEQ, seq);
 }
 
 /** Done waiting (woken, timed out or aborted): unregister. The caller relocks. */
 export function cvEnd(cv: usize): void { atomic.sub<u32>(cv + C_WAITERS, 1); }
 
 function cvWait(cvObj: usize, cv: usize, mutexObj: usize, timeoutMs: f64): i32 {
-  const seq = cvBegin(cv, mutexObj);
-  if (seq < 0) return seq;
+  const rc = cvBegin(cv, mutexObj);
+  if (rc != E_AGAIN) return rc;
+  const seq = wait_value();
   const r = waitWhile(cv + C_SEQ, seq, deadlineFrom(timeoutMs));
   cvEnd(cv);
   const relock = mutexLock(mutexObj, mutexObj + OBJ_HEADER, -1);
@@ -71,7 +72,6 @@ export function cv_begin(cv: usize, mutexObj: usize): i32 {
   return cvBegin(cv + OBJ_HEADER, mutexObj);
 }
 export function cv_end(cv: usize): void { cvEnd(cv + OBJ_HEADER); }
-export function cv_seq_addr(cv: usize): usize { return cv + OBJ_HEADER + C_SEQ; }
 export function cv_notify(cv: usize, all: i32): i32 {
   if (objRemoved(cv)) return E_CLOSED;
   cvNotify(cv + OBJ_HEADER, all != 0);
@@ -84,7 +84,6 @@ export function monitor_wait(obj: usize, timeoutMs: f64): i32 {
 }
 export function monitor_begin(obj: usize): i32 { return objRemoved(obj) ? E_CLOSED : cvBegin(obj + MONITOR_CV, obj); }
 export function monitor_end(obj: usize): void { cvEnd(obj + MONITOR_CV); }
-export function monitor_seq_addr(obj: usize): usize { return obj + MONITOR_CV + C_SEQ; }
 export function monitor_notify(obj: usize, all: i32): i32 {
   if (objRemoved(obj)) return E_CLOSED;
   cvNotify(obj + MONITOR_CV, all != 0);

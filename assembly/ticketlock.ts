@@ -2,7 +2,8 @@
 // unlock serves the next ticket. Waiters spin, then park on `serving`.
 //
 // Fields: +0 next ticket, +4 serving, +8 holder tid, +12 parked waiters,
-//         +16 MARKS slots of abandoned tickets (ticket + 1; 0 = free slot)
+//         +16 MARKS slots of abandoned tickets (ticket + 1; 0 = free slot),
+//         then WAKES wake counters: the waiter with ticket t parks on wakes[t % WAKES]
 //
 //   lock:    t = next++; wait until serving == t; holder = me
 //   unlock:  holder = 0; serve(serving + 1)
@@ -12,10 +13,11 @@
 //            unlocker for the mark: whoever clears it owns the turn (the waiter then holds
 //            the lock after all; the unlocker passes it on). If no slot is free the waiter
 //            keeps waiting: FIFO order is never broken.
-// Serving wakes all parked waiters (each checks its own ticket): a ticket lock's herd.
+// Serving ticket s bumps wakes[s % WAKES] and wakes that word only: the hand-off goes to the
+// one thread whose turn it is, not to the whole herd of parked waiters.
 import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_DEADLOCK } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
-import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
+import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT, WAITED } from './futex';
 import { selfTid, armWait } from './local';
 
 const T_NEXT: usize = OBJ_HEADER;
@@ -24,7 +26,11 @@ const T_HOLDER: usize = OBJ_HEADER + 8;
 const T_PARKED: usize = OBJ_HEADER + 12;
 const T_MARKS: usize = OBJ_HEADER + 16;
 const MARKS: u32 = 16;
-export const TICKET_SIZE: usize = T_MARKS + <usize>MARKS * 4;
+const T_WAKES: usize = T_MARKS + <usize>MARKS * 4;
+const WAKES: u32 = 32;
+export const TICKET_SIZE: usize = T_WAKES + <usize>WAKES * 4;
+
+@inline function wakeSlot(obj: usize, t: u32): usize { return obj + T_WAKES + <usize>(t & (WAKES - 1)) * 4; }
 
 /** The ticket this thread took in its last ticket_begin (thread-local). */
 let lastTicket: u32 = 0;
@@ -40,7 +46,11 @@ function serve(obj: usize, s: u32): void {
     if (!skipped) break;
     s++;
   }
-  if (atomic.load<u32>(obj, T_PARKED) != 0) wake(obj + T_SERVING, i32.MAX_VALUE);
+  if (atomic.load<u32>(obj, T_PARKED) != 0) {
+    const slot = wakeSlot(obj, s);
+    atomic.add<u32>(slot, 1);
+    wake(slot, i32.MAX_VALUE);
+  }
 }
 
 @inline function own(obj: usize): i32 { atomic.store<u32>(obj, selfTid, T_HOLDER); return OK; }
@@ -72,8 +82,11 @@ export function ticket_lock(obj: usize, timeoutMs: f64): i32 {
     const s = atomic.load<u32>(obj, T_SERVING);
     if (s == t) return own(obj);
     if (spinWhile(obj + T_SERVING, <i32>s)) continue;
+    // parked++ before the last look at serving: a serve() after that look sees us
     atomic.add<u32>(obj + T_PARKED, 1);
-    const r = park(obj + T_SERVING, <i32>s, deadline);
+    const slot = wakeSlot(obj, t);
+    const w = atomic.load<i32>(slot);
+    const r = atomic.load<u32>(obj, T_SERVING) == t ? WAITED : park(slot, w, deadline);
     atomic.sub<u32>(obj + T_PARKED, 1);
     if (r == TIMED_OUT || expired(deadline) || objRemoved(obj)) {
       const rc = abandon(obj, t);
@@ -93,10 +106,12 @@ export function ticket_last(): u32 { return lastTicket; }
 /** Async: OK when ticket t is served; else E_AGAIN armed. parked: 1 when the caller parked since its last step. */
 export function ticket_step(obj: usize, t: u32, parked: i32): i32 {
   if (parked) atomic.sub<u32>(obj + T_PARKED, 1);
-  const s = atomic.load<u32>(obj, T_SERVING);
-  if (s == t) return own(obj);
+  if (atomic.load<u32>(obj, T_SERVING) == t) return own(obj);
   atomic.add<u32>(obj + T_PARKED, 1);
-  return armWait(obj + T_SERVING, <i32>s);
+  const slot = wakeSlot(obj, t);
+  const w = atomic.load<i32>(slot);
+  if (atomic.load<u32>(obj, T_SERVING) == t) { atomic.sub<u32>(obj + T_PARKED, 1); return own(obj); }
+  return armWait(slot, w);
 }
 
 /** Async: give up ticket t (after a step armed it). OK if the caller holds the lock after all. */
@@ -119,7 +134,13 @@ export function ticketOnDeath(obj: usize, tid: u32): void {
   }
 }
 
-export function ticketWakeAll(obj: usize): void { wake(obj + T_SERVING, i32.MAX_VALUE); }
+export function ticketWakeAll(obj: usize): void {
+  for (let i: u32 = 0; i < WAKES; i++) {
+    const slot = obj + T_WAKES + <usize>i * 4;
+    atomic.add<u32>(slot, 1);
+    wake(slot, i32.MAX_VALUE);
+  }
+}
 
 /** ipcs: [holder, waiting tickets, serving] */
 export function ticketSummary(obj: usize, out: usize): void {

@@ -40,12 +40,14 @@ export class LimitError extends IpcError {}
 export class InterruptedError extends IpcError {}
 /** The peer thread this operation depends on has died. */
 export class DeadPeerError extends IpcError {}
+/** A blocking lock by the thread that already holds it would wait forever (EDEADLK). */
+export class DeadlockError extends IpcError {}
 
 /** Status codes of assembly/status.ts. */
 export const Status = {
   OK: 0, AGAIN: -1, TIMEOUT: -2, CLOSED: -3, NOMEM: -4, TOO_LARGE: -5, NOT_FOUND: -6, KIND: -7,
   ABI: -8, INVAL: -9, EXISTS: -10, OWNER_DEAD: -11, NOT_RECOVERABLE: -12, PERM: -13, LIMIT: -14,
-  INTERRUPTED: -15, DEAD_PEER: -16,
+  INTERRUPTED: -15, DEAD_PEER: -16, DEADLOCK: -17,
 } as const;
 
 const byCode: Record<number, [new (m: string, c: number) => IpcError, string]> = {
@@ -65,6 +67,7 @@ const byCode: Record<number, [new (m: string, c: number) => IpcError, string]> =
   [Status.LIMIT]: [LimitError, 'thread table is full'],
   [Status.INTERRUPTED]: [InterruptedError, 'interrupted'],
   [Status.DEAD_PEER]: [DeadPeerError, 'peer thread died'],
+  [Status.DEADLOCK]: [DeadlockError, 'is already held by this thread (a blocking relock would never return)'],
 };
 
 /** The error for a negative status; `what` names the object or operation. */

@@ -1,16 +1,29 @@
 // wasm-ipc: operating-system IPC for JavaScript threads over one shared WebAssembly memory.
 export { Runtime } from './runtime';
-export type { RuntimeHandle, RuntimeOptions, SpawnOptions, OpenOptions, ShmOptions, SpawnedWorker } from './runtime';
+export type { RuntimeHandle, RuntimeOptions, SpawnOptions, OpenOptions, ShmOptions, SpawnedWorker, SemaphoreOptions } from './runtime';
 export { Segment } from './segment';
 export type { SegmentOptions, SegmentData, SegmentStats, ObjectInfo, ThreadInfo } from './segment';
 export { IpcObject } from './object';
 export type { ObjectData } from './object';
 export { SharedRegion } from './shm';
 export type { FutexResult } from './shm';
+export { AtomicInt, AtomicInt64 } from './atomicint';
+export { SpinLock, TicketLock, PetersonLock } from './spinlock';
+export type { Side } from './spinlock';
+export { Mutex } from './mutex';
+export { Semaphore } from './semaphore';
+export { CondVar, Monitor } from './condvar';
+export { Barrier } from './barrier';
+export { RwLock } from './rwlock';
+export { Snapshot } from './snapshot';
+export type { SnapshotCodec, SnapshotValue } from './snapshot';
+export { Once, Latch } from './once';
+export { Guard } from './wait';
+export type { WaitOptions } from './wait';
 export { Kind } from './kinds';
 export { canBlock, hasWaitAsync } from './platform';
 export {
   IpcError, TimeoutError, ClosedError, OwnerDiedError, NotRecoverableError, OutOfMemoryError,
   MessageTooLargeError, NotFoundError, KindMismatchError, AbiMismatchError, WouldBlockError,
-  AlreadyExistsError, NotOwnerError, LimitError, InterruptedError, DeadPeerError,
+  AlreadyExistsError, NotOwnerError, LimitError, InterruptedError, DeadPeerError, DeadlockError,
 } from './errors';

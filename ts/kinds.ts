@@ -3,6 +3,20 @@
 
 export const Kind = {
   shm: 1,
+  atomic: 2,
+  atomic64: 3,
+  spinlock: 4,
+  ticketlock: 5,
+  peterson: 6,
+  mutex: 7,
+  semaphore: 8,
+  condvar: 9,
+  monitor: 10,
+  barrier: 11,
+  rwlock: 12,
+  snapshot: 13,
+  once: 14,
+  latch: 15,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -17,6 +31,20 @@ export function kindName(kind: number): string {
 /** The meaning of each kind's four ipcs words (assembly: kindSummary). */
 const stateWords: Record<number, readonly string[]> = {
   [Kind.shm]: ['bytes'],
+  [Kind.atomic]: ['value'],
+  [Kind.atomic64]: ['low', 'high'],
+  [Kind.spinlock]: ['owner'],
+  [Kind.ticketlock]: ['owner', 'waiting', 'serving'],
+  [Kind.peterson]: ['interested0', 'interested1', 'turn'],
+  [Kind.mutex]: ['owner', 'contended', 'robust'],
+  [Kind.semaphore]: ['value', 'max', 'waiters', 'fair'],
+  [Kind.condvar]: ['waiters', 'sequence'],
+  [Kind.monitor]: ['owner', 'contended', 'robust', 'waiters'],
+  [Kind.barrier]: ['parties', 'arrived', 'generation'],
+  [Kind.rwlock]: ['readers', 'writer', 'readersWaiting', 'writersWaiting'],
+  [Kind.snapshot]: ['version', 'bytes', 'retired', 'epoch'],
+  [Kind.once]: ['done', 'runner'],
+  [Kind.latch]: ['count'],
 };
 
 export function describeState(kind: number, words: readonly number[]): Record<string, number> {

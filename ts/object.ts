@@ -38,7 +38,11 @@ export abstract class IpcObject {
 
   get closed(): boolean { return this.#closed; }
 
-  /** Throw ClosedError if this handle was closed or the object removed. */
+  /**
+   * Throw ClosedError if this handle was closed or the object removed. Operations that call
+   * the core get removal reported by the core as well; this check makes every one of them
+   * report it the same way, before anything is done.
+   */
   protected live(): void {
     if (this.#closed) throw new ClosedError(`${this.label}: this handle is closed`, Status.CLOSED);
     const rc = this.segment.core.obj_check(this.offset, this.kind, this.serial);

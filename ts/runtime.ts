@@ -9,6 +9,15 @@ import { isNode, nodeBuiltin } from './platform';
 import { IpcObject, type ObjectData } from './object';
 import { Kind, kindName } from './kinds';
 import { SharedRegion } from './shm';
+import { AtomicInt, AtomicInt64 } from './atomicint';
+import { SpinLock, TicketLock, PetersonLock } from './spinlock';
+import { Mutex } from './mutex';
+import { Semaphore } from './semaphore';
+import { CondVar, Monitor } from './condvar';
+import { Barrier } from './barrier';
+import { RwLock } from './rwlock';
+import { Snapshot, type SnapshotCodec } from './snapshot';
+import { Once, Latch } from './once';
 
 /** Key of the handle inside workerData (Node) or the first message (browsers). */
 const HANDLE_KEY = '__wasmIpc';
@@ -55,7 +64,21 @@ export interface ShmOptions extends OpenOptions {
 export type SpawnedWorker = import("node:worker_threads").Worker | Worker;
 
 type ObjectClass = new (segment: Segment, offset: number, serial: number, name: string | null) => IpcObject;
-const classes = new Map<number, ObjectClass>([[Kind.shm, SharedRegion]]);
+const classes = new Map<number, ObjectClass>([
+  [Kind.shm, SharedRegion], [Kind.atomic, AtomicInt], [Kind.atomic64, AtomicInt64], [Kind.spinlock, SpinLock],
+  [Kind.ticketlock, TicketLock], [Kind.peterson, PetersonLock], [Kind.mutex, Mutex], [Kind.semaphore, Semaphore],
+  [Kind.condvar, CondVar], [Kind.monitor, Monitor], [Kind.barrier, Barrier], [Kind.rwlock, RwLock],
+  [Kind.snapshot, Snapshot], [Kind.once, Once], [Kind.latch, Latch],
+]);
+
+export interface SemaphoreOptions extends OpenOptions {
+  /** Permits at creation. Default 0. */
+  initial?: number;
+  /** Most permits it may hold (release past it is a RangeError). Default 2^31 - 1; 1 makes it binary. */
+  max?: number;
+  /** Strong semaphore: permits granted strictly in request order. Default false (weak). */
+  fair?: boolean;
+}
 
 const F_CREATE = 1;
 const F_EXCL = 2;
@@ -180,7 +203,7 @@ export class Runtime {
   shm(name: string, options: ShmOptions = {}): SharedRegion {
     const create = options.size !== undefined;
     if (create) checkInt(options.size, 'size', 1, 0x7fff_0000);
-    const region = this.#open(Kind.shm, name, options, create, [options.size ?? 0]) as SharedRegion;
+    const region = this.#open(Kind.shm, name as string, options, create, [options.size ?? 0]) as SharedRegion;
     if (create && region.size !== options.size) {
       region.close();
       throw new RangeError(`shm "${name}" exists with size ${region.size}, not ${options.size}`);
@@ -188,8 +211,76 @@ export class Runtime {
     return region;
   }
 
-  #open(kind: number, name: string, options: OpenOptions, create: boolean, params: number[]): IpcObject {
+  /** A 32-bit shared integer (create-or-open; `initial` applies when it is created). */
+  atomic(name?: string, options: OpenOptions & { initial?: number } = {}): AtomicInt {
+    const v = options.initial ?? 0;
+    checkInt(v, 'initial', -0x8000_0000, 0xffff_ffff);
+    return this.#open(Kind.atomic, name, options, true, [v >>> 0, v < 0 ? 0xffff_ffff : 0]) as AtomicInt;
+  }
+
+  /** A 64-bit shared integer (bigint values). */
+  atomic64(name?: string, options: OpenOptions & { initial?: bigint } = {}): AtomicInt64 {
+    const v = BigInt.asUintN(64, options.initial ?? 0n);
+    return this.#open(Kind.atomic64, name, options, true, [Number(v & 0xffff_ffffn), Number(v >> 32n)]) as AtomicInt64;
+  }
+
+  spinLock(name?: string, options: OpenOptions = {}): SpinLock { return this.#open(Kind.spinlock, name, options, true, []) as SpinLock; }
+  ticketLock(name?: string, options: OpenOptions = {}): TicketLock { return this.#open(Kind.ticketlock, name, options, true, []) as TicketLock; }
+  petersonLock(name?: string, options: OpenOptions = {}): PetersonLock { return this.#open(Kind.peterson, name, options, true, []) as PetersonLock; }
+  /** A robust futex mutex. */
+  mutex(name?: string, options: OpenOptions = {}): Mutex { return this.#open(Kind.mutex, name, options, true, []) as Mutex; }
+  condVar(name?: string, options: OpenOptions = {}): CondVar { return this.#open(Kind.condvar, name, options, true, []) as CondVar; }
+  /** A mutex and a condition in one object. */
+  monitor(name?: string, options: OpenOptions = {}): Monitor { return this.#open(Kind.monitor, name, options, true, []) as Monitor; }
+  /** A writer-preferring read-write lock. */
+  rwLock(name?: string, options: OpenOptions = {}): RwLock { return this.#open(Kind.rwlock, name, options, true, []) as RwLock; }
+  once(name?: string, options: OpenOptions = {}): Once { return this.#open(Kind.once, name, options, true, []) as Once; }
+
+  /** A counting semaphore; options apply when it is created, and max/fair are checked when it is opened. */
+  semaphore(name?: string, options: SemaphoreOptions = {}): Semaphore {
+    const max = options.max ?? 0x7fff_ffff;
+    const initial = options.initial ?? 0;
+    checkInt(max, 'max', 1, 0x7fff_ffff);
+    checkInt(initial, 'initial', 0, max);
+    if (options.fair !== undefined && typeof options.fair !== 'boolean') throw new TypeError(`fair must be a boolean, got ${describe(options.fair)}`);
+    const sem = this.#open(Kind.semaphore, name, options, true, [initial, max, options.fair ? 1 : 0]) as Semaphore;
+    const wrong = (options.max !== undefined && sem.max !== max) ? `max ${sem.max}` : (options.fair !== undefined && sem.fair !== options.fair) ? `fair ${sem.fair}` : '';
+    if (wrong) { sem.close(); throw new RangeError(`semaphore "${name}" exists with ${wrong}`); }
+    return sem;
+  }
+
+  /** A reusable barrier for `parties` threads. Without parties: open an existing one. */
+  barrier(name?: string, options: OpenOptions & { parties?: number } = {}): Barrier {
+    const create = options.parties !== undefined || name === undefined;
+    if (create) checkInt(options.parties, 'parties', 1, 0x7fff_ffff);
+    const b = this.#open(Kind.barrier, name, options, create, [options.parties ?? 0]) as Barrier;
+    return b;
+  }
+
+  /** A countdown latch starting at `count`. Without count: open an existing one. */
+  latch(name?: string, options: OpenOptions & { count?: number } = {}): Latch {
+    const create = options.count !== undefined || name === undefined;
+    if (create) checkInt(options.count, 'count', 0, 0x7fff_ffff);
+    return this.#open(Kind.latch, name, options, create, [options.count ?? 0]) as Latch;
+  }
+
+  /** A snapshot: versions published by pointer swap, read wait-free. */
+  snapshot<T = unknown>(name?: string, options: OpenOptions & { codec?: SnapshotCodec } = {}): Snapshot<T> {
+    const codec = options.codec ?? 'json';
+    if (codec !== 'json' && codec !== 'string' && codec !== 'bytes') throw new TypeError(`codec must be 'json', 'string' or 'bytes', got ${describe(codec)}`);
+    const snap = this.#open(Kind.snapshot, name, options, true, []) as Snapshot<T>;
+    snap.codec = codec;
+    return snap;
+  }
+
+  /** Create-or-open (or only open) a named object; an unnamed one is created fresh. */
+  #open(kind: number, name: string | undefined, options: OpenOptions, create: boolean, params: number[]): IpcObject {
+    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
     const seg = this.segment(options.segment);
+    if (name === undefined) {
+      const { obj, serial } = seg.createAnonymous(kind, params);
+      return new (classes.get(kind)!)(seg, obj, serial, null);
+    }
     const flags = (create ? F_CREATE : 0) | (options.exclusive ? F_EXCL : 0);
     const { obj, serial } = seg.open(name, kind, flags, params);
     return new (classes.get(kind)!)(seg, obj, serial, name);

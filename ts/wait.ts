@@ -1,0 +1,103 @@
+// The host's side of waiting, shared by every primitive: deadlines, the blocking guard,
+// the async park on the word the core armed, and guards for `using`.
+import type { Segment } from './segment';
+import { checkTimeout, describe, TimeoutError, WouldBlockError, Status } from './errors';
+import { canBlock, now, parkAsync, threadKind } from './platform';
+
+export interface WaitOptions {
+  /** Give up after this many ms (TimeoutError). Default: wait as long as it takes. */
+  timeout?: number;
+  /** Abort the wait: the promise rejects with the signal's reason and nothing is held. */
+  signal?: AbortSignal;
+}
+
+/** An absolute deadline on now()'s clock, or -1 for none. */
+export function deadlineOf(timeout: unknown): number {
+  const ms = checkTimeout(timeout);
+  return ms < 0 ? -1 : now() + ms;
+}
+
+/** The timeout in ms for a blocking core call (after validation). */
+export const timeoutOf = (timeout: unknown): number => checkTimeout(timeout);
+
+export function checkWaitOptions(options: WaitOptions | undefined): { deadline: number; signal?: AbortSignal } {
+  if (options === undefined) return { deadline: -1 };
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const { signal } = options;
+  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  return { deadline: deadlineOf(options.timeout), signal };
+}
+
+/** Throw WouldBlockError on a thread that may not block, naming the async form to use. */
+export function mayBlock(what: string, asyncForm: string): void {
+  if (!canBlock) throw new WouldBlockError(`${what} would block a ${threadKind()}; use ${asyncForm}`, Status.AGAIN);
+}
+
+export function timeoutError(what: string): TimeoutError {
+  return new TimeoutError(`${what}: timed out`, Status.TIMEOUT);
+}
+
+export type Parked = 'woken' | 'timeout' | 'aborted';
+
+/**
+ * After a core step returned E_AGAIN, wait for the word it armed (wait_addr / wait_value)
+ * to be notified, without blocking: a short spin in the core, then Atomics.waitAsync.
+ * An abort wakes the word (a spurious wake for other waiters, who re-check).
+ */
+export function parkArmed(seg: Segment, deadline: number, signal?: AbortSignal): Promise<Parked> {
+  return parkOn(seg, seg.core.wait_addr(), seg.core.wait_value(), deadline, signal);
+}
+
+/** Wait without blocking while the word at addr reads value (one wake-up, possibly spurious). */
+export async function parkOn(seg: Segment, addr: number, value: number, deadline: number, signal?: AbortSignal): Promise<Parked> {
+  if (signal?.aborted) return 'aborted';
+  const core = seg.core;
+  if (core.futex_spin(addr, value) === 1) return 'woken';
+  const left = deadline < 0 ? -1 : deadline - now();
+  if (deadline >= 0 && left <= 0) return 'timeout';
+  if (!signal) {
+    const r = await parkAsync(seg.i32, addr >> 2, value, left);
+    return r === 'timed-out' && deadline >= 0 && now() >= deadline ? 'timeout' : 'woken';
+  }
+  let aborted = false;
+  const onAbort = (): void => { aborted = true; core.futex_wake(addr, -1); };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const r = await parkAsync(seg.i32, addr >> 2, value, left);
+    if (aborted) return 'aborted';
+    return r === 'timed-out' && deadline >= 0 && now() >= deadline ? 'timeout' : 'woken';
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The reason an aborted signal carries (an AbortError DOMException by default). */
+export function abortReason(signal: AbortSignal | undefined): unknown {
+  return signal?.reason ?? new Error('aborted');
+}
+
+/** Something held, released once by release() or at the end of a `using` block. */
+export class Guard {
+  #release: (() => void) | undefined;
+  constructor(release: () => void) { this.#release = release; }
+  /** Release what this guard holds; later calls do nothing. */
+  release(): void {
+    const r = this.#release;
+    this.#release = undefined;
+    r?.();
+  }
+  get held(): boolean { return this.#release !== undefined; }
+  [Symbol.dispose](): void { this.release(); }
+}
+
+/** Poll a try form with growing delays (1 → 16 ms): for locks whose unlock wakes nobody. */
+export async function pollAsync(attempt: () => boolean, what: string, deadline: number, signal?: AbortSignal): Promise<void> {
+  for (let delay = 0; ; delay = Math.min(Math.max(1, delay * 2), 16)) {
+    if (attempt()) return;
+    if (signal?.aborted) throw abortReason(signal);
+    if (deadline >= 0 && now() >= deadline) throw timeoutError(what);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
