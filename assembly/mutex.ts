@@ -6,6 +6,7 @@
 // consistent() yet), or NOT_RECOVERABLE.
 //
 //   free ──lock: CAS 0 → me|1──▶ locked(me)                                    fast path
+//   (a locker that finds it locked without waiters spins 100 reads first; with waiters, it parks)
 //   locked(o) ──a waiter: set |2, park on the word──▶ contended(o)
 //   locked(me)|contended(me) ──unlock: swap 0; wake one if it was contended──▶ free
 //   locked(o), o dead ──a locker: CAS → me|2──▶ locked(me), INCONSISTENT: E_OWNER_DEAD
@@ -18,7 +19,7 @@
 // own unlock wakes the next; a waiter that gives up (timeout, abort) passes a wake on.
 import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_OWNER_DEAD, E_NOT_RECOVERABLE, E_PERM, E_INVAL, E_DEADLOCK } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
-import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
+import { park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { selfTid, armWait, wait_value } from './local';
 import { isAlive } from './threads';
 
@@ -27,6 +28,7 @@ const W_LOCK: usize = 0;
 const W_ROBUST: usize = 4;
 
 const LOCKED: u32 = 1;
+const SPIN: i32 = 100;
 const CONTENDED: u32 = 2;
 const CONSISTENT: u32 = 0;
 const INCONSISTENT: u32 = 1;
@@ -84,8 +86,10 @@ export function mutexLock(obj: usize, m: usize, timeoutMs: f64): i32 {
   const v = atomic.load<u32>(m, W_LOCK);
   if (ownerOf(v) == selfTid) return E_DEADLOCK;
   const deadline = deadlineFrom(timeoutMs);
-  // Spin while the holder is likely to let go soon.
-  if (spinWhile(m + W_LOCK, <i32>v)) {
+  // Spin briefly, and only while nobody waits (Rust std does the same): once waiters park,
+  // letting the running holder re-take the lock beats bouncing its cache line between cores.
+  if ((v & 3) == LOCKED) {
+    for (let i = 0; i < SPIN && atomic.load<u32>(m, W_LOCK) == v; i++) {}
     rc = mutexTry(m);
     if (rc != E_AGAIN) return rc;
   }

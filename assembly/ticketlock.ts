@@ -107,6 +107,7 @@ export function ticket_last(): u32 { return lastTicket; }
 export function ticket_step(obj: usize, t: u32, parked: i32): i32 {
   if (parked) atomic.sub<u32>(obj + T_PARKED, 1);
   if (atomic.load<u32>(obj, T_SERVING) == t) return own(obj);
+  if (objRemoved(obj)) { abandon(obj, t); return E_CLOSED; }
   atomic.add<u32>(obj + T_PARKED, 1);
   const slot = wakeSlot(obj, t);
   const w = atomic.load<i32>(slot);

@@ -46,8 +46,8 @@ export function listModels(dir = MODELS_DIR) {
 
 /**
  * The run and mutant lines of a model's header.
- * @returns {{ runs: {label: string, spin: string[], cc: string[], pan: string[], expectError: boolean}[],
- *             mutants: {name: string, what: string}[] }}
+ * @returns {{ runs: {label: string, spin: string[], cc: string[], pan: string[], expectError: boolean,
+ *             expectReach: boolean}[], mutants: {name: string, what: string}[] }}
  */
 export function parseHeader(text) {
   const runs = [];
@@ -94,8 +94,8 @@ function condenseTrail(text, max = 120) {
 
 /**
  * Verify one run of a model.
- * @returns {Promise<{model: string, label: string, expectError: boolean, errors: number, states: number,
- *   seconds: number, complete: boolean, ok: boolean, message: string, output: string, trail: string}>}
+ * @returns {Promise<{model: string, label: string, expectError: boolean, expectReach: boolean, errors: number,
+ *   states: number, seconds: number, complete: boolean, ok: boolean, message: string, output: string, trail: string}>}
  */
 export async function checkRun(file, run, { extraSpin = [], keepTrail = !run.expectError && !run.expectReach } = {}) {
   const model = basename(file, '.pml');
@@ -140,10 +140,26 @@ export async function checkRun(file, run, { extraSpin = [], keepTrail = !run.exp
   }
 }
 
-/** Verify every run of a model, `jobs` runs at a time. */
-export async function checkModel(file, { jobs = 1, trails = false } = {}) {
+/** A limiter: limit(fn) runs fn once fewer than `jobs` limited calls are in flight (FIFO). */
+export function makeLimiter(jobs) {
+  let active = 0;
+  const queue = [];
+  const next = () => {
+    if (active >= jobs || queue.length === 0) return;
+    active++;
+    const { fn, resolve: res, reject } = queue.shift();
+    fn().then(res, reject).finally(() => { active--; next(); });
+  };
+  return (fn) => new Promise((res, reject) => { queue.push({ fn, resolve: res, reject }); next(); });
+}
+
+/**
+ * Verify every run of a model. `limit` (from makeLimiter) shares the cores between the
+ * models checked at once; by default the runs of this model go one at a time.
+ */
+export function checkModel(file, { limit = makeLimiter(1), trails = false } = {}) {
   const { runs } = parseHeader(readFileSync(file, 'utf8'));
-  return pool(runs, jobs, (run) => checkRun(file, run, trails ? { keepTrail: true } : {}));
+  return Promise.all(runs.map((run) => limit(() => checkRun(file, run, trails ? { keepTrail: true } : {}))));
 }
 
 /** Check that each mutant of a model makes at least one of its runs fail. */
@@ -192,8 +208,8 @@ async function main(argv) {
   if (names.length) files = files.filter((f) => names.includes(basename(f, '.pml')));
   const t0 = performance.now();
   let failed = 0;
-  const tasks = files.flatMap((f) => parseHeader(readFileSync(f, 'utf8')).runs.map((run) => ({ f, run })));
-  const results = await pool(tasks, jobs, ({ f, run }) => checkRun(f, run, trails ? { keepTrail: true } : {}));
+  const limit = makeLimiter(jobs);
+  const results = (await Promise.all(files.map((f) => checkModel(f, { limit, trails })))).flat();
   for (const r of results) {
     console.log(formatRun(r));
     if (!r.ok) failed++;

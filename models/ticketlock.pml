@@ -5,9 +5,9 @@
 // word. WAKES is 2 here (32 in the source), so that tickets share wake words as they do
 // there after 32 tickets. Process 2 uses timeouts: at most MAXTIMEOUTS (2) of its waits
 // time out (a parked timeout, or the deadline found expired), and it abandons its ticket:
-// it marks the ticket in one of MARKS slots (then holds the lock after all if it wins the race for the mark once
-// serving reached it), or, with no free slot, keeps waiting. The waiter's spinWhile only
-// re-reads serving and is left out.
+// it marks the ticket in one of MARKS slots (then holds the lock after all if it wins the
+// race for the mark once serving reached it), or, with no free slot, keeps waiting. The
+// waiter's spinWhile only re-reads serving and is left out.
 //
 // Checks:
 //   - mutual exclusion; the holder's ticket is the one being served

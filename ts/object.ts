@@ -39,12 +39,16 @@ export abstract class IpcObject {
   get closed(): boolean { return this.#closed; }
 
   /**
-   * Throw ClosedError if this handle was closed or the object removed. Operations that call
-   * the core get removal reported by the core as well; this check makes every one of them
-   * report it the same way, before anything is done.
+   * Throw ClosedError if this handle was closed. An open handle holds a reference, so its
+   * object's memory stays valid; a removed object is reported by the core operation itself.
    */
   protected live(): void {
     if (this.#closed) throw new ClosedError(`${this.label}: this handle is closed`, Status.CLOSED);
+  }
+
+  /** live(), and the object not removed: for operations that do not go through the core. */
+  protected liveChecked(): void {
+    this.live();
     const rc = this.segment.core.obj_check(this.offset, this.kind, this.serial);
     if (rc < 0) throw errorFor(rc, this.label);
   }

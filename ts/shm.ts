@@ -23,13 +23,13 @@ export class SharedRegion extends IpcObject {
 
   /** The region's bytes: a view of shared memory (re-read it after the segment grows). */
   get bytes(): Uint8Array {
-    this.live();
+    this.liveChecked();
     return this.segment.view(this.dataOffset, this.size);
   }
 
   /** The region as 32-bit words (its length is size / 4, rounded down). */
   get int32(): Int32Array {
-    this.live();
+    this.liveChecked();
     return this.segment.i32At(this.dataOffset, this.size >> 2);
   }
 
@@ -43,7 +43,7 @@ export class SharedRegion extends IpcObject {
    * A short spin comes first. Throws WouldBlockError where the thread may not block.
    */
   wait(index: number, expected: number, timeout?: number): FutexResult {
-    this.live();
+    this.liveChecked();
     const addr = this.#addr(index);
     checkInt(expected, 'expected', -0x8000_0000, 0xffff_ffff);
     const ms = checkTimeout(timeout);
@@ -53,7 +53,7 @@ export class SharedRegion extends IpcObject {
 
   /** The async form of wait(), for any thread. */
   async waitAsync(index: number, expected: number, timeout?: number): Promise<FutexResult> {
-    this.live();
+    this.liveChecked();
     const addr = this.#addr(index);
     checkInt(expected, 'expected', -0x8000_0000, 0xffff_ffff);
     const ms = checkTimeout(timeout);
@@ -63,7 +63,7 @@ export class SharedRegion extends IpcObject {
 
   /** futex(FUTEX_WAKE): wake up to `count` waiters on int32[index] (default all). Returns how many woke. */
   wake(index: number, count = Infinity): number {
-    this.live();
+    this.liveChecked();
     const addr = this.#addr(index);
     const n = count === Infinity ? -1 : checkInt(count, 'count', 0, 0x7fff_ffff);
     return this.segment.core.futex_wake(addr, n);
