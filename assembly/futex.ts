@@ -50,13 +50,26 @@ export function spinWhile(addr: usize, expected: i32, mask: i32 = -1): bool {
   return false;
 }
 
+const BRIEF: i32 = 100;
+
+/**
+ * Spin a short, fixed while (the word equals expected): locks use this instead of the
+ * adaptive budget, as Rust std's futex locks do. Under contention, letting the running
+ * holder keep its cache line beats waiters bouncing it between cores. True if it changed.
+ */
+export function spinBriefly(addr: usize, expected: i32): bool {
+  for (let i = 0; i < BRIEF; i++) if (atomic.load<i32>(addr) != expected) return true;
+  return false;
+}
+
 /**
  * Park while the word equals `expected`, until woken or the deadline. Returns WAITED,
- * NOT_EQUAL or TIMED_OUT. A thread that may not block polls instead (a caller on such a
+ * NOT_EQUAL or TIMED_OUT. `adapt`: time the park to tune the spin budget (waits that spin
+ * with spinWhile); locks pass false and save the two clock reads. A thread that may not block polls instead (a caller on such a
  * thread should have used the try form; internal locks held for a few instructions are
  * the only users of this path).
  */
-export function park(addr: usize, expected: i32, deadline: f64): i32 {
+export function park(addr: usize, expected: i32, deadline: f64, adapt: bool = true): i32 {
   if (!canBlock) {
     while (atomic.load<i32>(addr) == expected) {
       if (expired(deadline)) return TIMED_OUT;
@@ -65,6 +78,7 @@ export function park(addr: usize, expected: i32, deadline: f64): i32 {
   }
   const ns = remainingNs(deadline);
   if (ns == 0) return TIMED_OUT;
+  if (!adapt) return memory.atomic.wait32(addr, expected, ns);
   const t0 = now();
   const r = memory.atomic.wait32(addr, expected, ns);
   if (r == WAITED) {

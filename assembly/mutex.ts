@@ -19,7 +19,7 @@
 // own unlock wakes the next; a waiter that gives up (timeout, abort) passes a wake on.
 import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_OWNER_DEAD, E_NOT_RECOVERABLE, E_PERM, E_INVAL, E_DEADLOCK } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
-import { park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
+import { park, spinBriefly, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { selfTid, armWait, wait_value } from './local';
 import { isAlive } from './threads';
 
@@ -28,7 +28,6 @@ const W_LOCK: usize = 0;
 const W_ROBUST: usize = 4;
 
 const LOCKED: u32 = 1;
-const SPIN: i32 = 100;
 const CONTENDED: u32 = 2;
 const CONSISTENT: u32 = 0;
 const INCONSISTENT: u32 = 1;
@@ -88,8 +87,7 @@ export function mutexLock(obj: usize, m: usize, timeoutMs: f64): i32 {
   const deadline = deadlineFrom(timeoutMs);
   // Spin briefly, and only while nobody waits (Rust std does the same): once waiters park,
   // letting the running holder re-take the lock beats bouncing its cache line between cores.
-  if ((v & 3) == LOCKED) {
-    for (let i = 0; i < SPIN && atomic.load<u32>(m, W_LOCK) == v; i++) {}
+  if ((v & 3) == LOCKED && spinBriefly(m + W_LOCK, <i32>v)) {
     rc = mutexTry(m);
     if (rc != E_AGAIN) return rc;
   }
@@ -97,7 +95,7 @@ export function mutexLock(obj: usize, m: usize, timeoutMs: f64): i32 {
     if (objRemoved(obj)) return E_CLOSED;
     rc = mutexStep(m);
     if (rc != E_AGAIN) return rc;
-    if (park(m + W_LOCK, wait_value(), deadline) == TIMED_OUT || expired(deadline)) {
+    if (park(m + W_LOCK, wait_value(), deadline, false) == TIMED_OUT || expired(deadline)) {
       mutexGiveUp(m);
       return E_TIMEOUT;
     }

@@ -15,7 +15,7 @@
 // lock, where nobody would clear it: it runs the unlock's wake-up itself.
 import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
-import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
+import { spinBriefly, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { armWait, wait_value } from './local';
 
 const STATE: usize = OBJ_HEADER;
@@ -141,14 +141,14 @@ function giveUp(obj: usize): void {
 function lockBlocking(obj: usize, write: bool, deadline: f64): i32 {
   if (write ? writeTry(obj) : readTry(obj)) return OK;
   const s = atomic.load<u32>(obj, STATE);
-  if (spinWhile(obj + STATE, <i32>s) && (write ? writeTry(obj) : readTry(obj))) return OK;
+  if (spinBriefly(obj + STATE, <i32>s) && (write ? writeTry(obj) : readTry(obj))) return OK;
   let waited = false;
   while (true) {
     if (objRemoved(obj)) { giveUp(obj); return E_CLOSED; }
     const rc = write ? writeStep(obj, waited) : readStep(obj);
     if (rc != E_AGAIN) return rc;
     const addr = write ? obj + WRITER_NOTIFY : obj + STATE;
-    if (park(addr, wait_value(), deadline) == TIMED_OUT || expired(deadline)) {
+    if (park(addr, wait_value(), deadline, false) == TIMED_OUT || expired(deadline)) {
       if (write ? writeTry(obj) : readTry(obj)) return OK;
       giveUp(obj);
       return E_TIMEOUT;

@@ -22,7 +22,7 @@
 //   a dead thread's nodes are unlinked (kindOnThreadDeath); removal grants CLOSED to all.
 import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_INVAL, E_NOMEM } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
-import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
+import { spinWhile, spinBriefly, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { lockAcquire, lockRelease } from './lock';
 import { alloc, free } from './alloc';
 import { selfTid, armWait, wait_value } from './local';
@@ -201,12 +201,12 @@ function acquire(obj: usize, n: i32, deadline: f64): i32 {
   }
   if (weakTry(obj, n)) return OK;
   const c = atomic.load<i32>(obj, F_COUNT);
-  if (spinWhile(obj + F_COUNT, c) && weakTry(obj, n)) return OK;
+  if (spinBriefly(obj + F_COUNT, c) && weakTry(obj, n)) return OK;
   weakRegister(obj, n, 1);
   while (true) {
     if (objRemoved(obj)) { weakGiveUp(obj, n); return E_CLOSED; }
     if (weakStep(obj, n) == OK) return OK;
-    if (park(obj + F_COUNT, wait_value(), deadline) == TIMED_OUT || expired(deadline)) {
+    if (park(obj + F_COUNT, wait_value(), deadline, false) == TIMED_OUT || expired(deadline)) {
       if (weakTry(obj, n)) { weakRegister(obj, n, -1); return OK; }
       weakGiveUp(obj, n);
       return E_TIMEOUT;

@@ -12,8 +12,13 @@
 // Checks:
 //   - 0 <= count <= max, and count + permits held == max (no permit made or lost)
 //   - no lost wake-up: when nothing can move any more (the Monitor's `timeout`), no
-//     process is parked while the free permits would satisfy it; parking is a valid end
-//     state only then (end label)
+//     process is parked while the free permits would satisfy it (the park carries an end
+//     label: parking for good is allowed when the permits do not suffice)
+//
+// Note: weakGiveUp's pass-on wake is not needed within these bounds: -DBUG_GIVEUP_NO_WAKE
+// (drop it) finds no error, also with MAXTIMEOUTS=3. A release wakes n, or all when a big
+// waiter is registered, so a wake consumed by a waiter that then times out was either
+// not needed by anyone else or went with a wake-all.
 //
 // run: safety cc=-DSAFETY
 // mutant: BUG_WAKE_N_ONLY release always wakes n waiters, also when big waiters wait

@@ -15,7 +15,7 @@ export class Barrier extends IpcObject {
    */
   wait(timeout?: number): boolean {
     this.live();
-    mayBlock(`${this.label}: wait()`, 'waitAsync()');
+    mayBlock(() => `${this.label}: wait()`, 'waitAsync()');
     const rc = this.segment.core.barrier_wait(this.offset, timeoutOf(timeout));
     if (rc === Status.TIMEOUT) throw timeoutError(`${this.label}: wait()`);
     if (rc < 0) throw errorFor(rc, this.label);

@@ -57,7 +57,7 @@ export class CondVar extends IpcObject {
   waitFor(mutex: Mutex, timeout: number | undefined): boolean {
     this.live();
     const m = this.#mutex(mutex);
-    mayBlock(`${this.label}: wait()`, 'waitAsync()');
+    mayBlock(() => `${this.label}: wait()`, 'waitAsync()');
     return waited(this.segment.core.cv_wait(this.offset, m.offset, timeoutOf(timeout)), this.label);
   }
 
@@ -90,7 +90,7 @@ export class Monitor extends LockBase {
   /** Inside a synchronized section: release, wait for a notify, re-take. False on timeout. */
   wait(timeout?: number): boolean {
     this.live();
-    mayBlock(`${this.label}: wait()`, 'waitAsync()');
+    mayBlock(() => `${this.label}: wait()`, 'waitAsync()');
     return waited(this.segment.core.monitor_wait(this.offset, timeoutOf(timeout)), this.label);
   }
 

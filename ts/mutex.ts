@@ -13,8 +13,9 @@ export abstract class LockBase extends IpcObject {
    */
   lock(timeout?: number): Guard {
     this.live();
-    mayBlock(`${this.label}: lock()`, 'lockAsync()');
-    return this.#took(this.segment.core.mutex_lock(this.offset, timeoutOf(timeout)));
+    mayBlock(() => `${this.label}: lock()`, 'lockAsync()');
+    const rc = this.core.mutex_lock(this.offset, timeout === undefined ? -1 : timeoutOf(timeout));
+    return rc === Status.OK ? new Guard(this) : this.#took(rc);
   }
 
   /** Lock if free now; null if held. */
@@ -43,7 +44,7 @@ export abstract class LockBase extends IpcObject {
 
   /** Unlock. NotOwnerError (nothing changes) if this thread does not hold it. */
   unlock(): void {
-    const rc = this.segment.core.mutex_unlock(this.offset);
+    const rc = this.core.mutex_unlock(this.offset);
     if (rc < 0) throw errorFor(rc, `${this.label}: unlock()`);
   }
 
@@ -80,7 +81,9 @@ export abstract class LockBase extends IpcObject {
     throw errorFor(rc, this.label);
   }
 
-  #guard(): Guard { return new Guard(() => this.unlock()); }
+  #guard(): Guard { return new Guard(this); }
+  /** @internal what a guard calls */
+  releaseGuard(): void { this.unlock(); }
 }
 
 export class Mutex extends LockBase {

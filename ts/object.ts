@@ -16,6 +16,8 @@ export interface ObjectData {
 
 export abstract class IpcObject {
   readonly segment: Segment;
+  /** The segment's core, this thread's instance (a shortcut for hot paths). */
+  protected readonly core: Segment['core'];
   /** The object's offset in its segment. */
   readonly offset: number;
   readonly serial: number;
@@ -26,6 +28,7 @@ export abstract class IpcObject {
 
   constructor(segment: Segment, offset: number, serial: number, name: string | null) {
     this.segment = segment;
+    this.core = segment.core;
     this.offset = offset;
     this.serial = serial;
     this.name = name;

@@ -27,7 +27,7 @@ export class Once extends IpcObject {
       if (rc === RUN) return this.#runIt(fn) as true;
       if (rc === Status.OK) return false;
       if (rc !== Status.AGAIN) throw errorFor(rc, this.label);
-      mayBlock(`${this.label}: run()`, 'runAsync()');
+      mayBlock(() => `${this.label}: run()`, 'runAsync()');
       const left = deadline < 0 ? -1 : Math.max(0, deadline - now());
       const w = core.once_wait(this.offset, core.wait_value(), left);
       if (w === Status.TIMEOUT) throw timeoutError(`${this.label}: run()`);
@@ -84,7 +84,7 @@ export class Latch extends IpcObject {
   wait(timeout?: number): void {
     this.live();
     if (this.count === 0) return;
-    mayBlock(`${this.label}: wait()`, 'waitAsync()');
+    mayBlock(() => `${this.label}: wait()`, 'waitAsync()');
     const rc = this.segment.core.latch_wait(this.offset, timeoutOf(timeout));
     if (rc === Status.TIMEOUT) throw timeoutError(`${this.label}: wait()`);
     if (rc < 0) throw errorFor(rc, this.label);

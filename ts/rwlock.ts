@@ -23,7 +23,7 @@ export class RwLock extends IpcObject {
   #blocking(write: boolean, timeout: number | undefined): Guard {
     this.live();
     const what = write ? 'write' : 'read';
-    mayBlock(`${this.label}: ${what}()`, `${what}Async()`);
+    mayBlock(() => `${this.label}: ${what}()`, `${what}Async()`);
     const core = this.segment.core;
     const rc = write ? core.rw_write(this.offset, timeoutOf(timeout)) : core.rw_read(this.offset, timeoutOf(timeout));
     if (rc === Status.TIMEOUT) throw timeoutError(`${this.label}: ${what}()`);
@@ -59,6 +59,8 @@ export class RwLock extends IpcObject {
     }
   }
 
-  #guard(write: boolean): Guard { return new Guard(() => (write ? this.writeUnlock() : this.readUnlock())); }
+  #guard(write: boolean): Guard { return new Guard(this, write ? 1 : 0); }
+  /** @internal what a guard calls */
+  releaseGuard(write: number): void { if (write) this.writeUnlock(); else this.readUnlock(); }
   #check(rc: number, what: string): void { if (rc < 0) throw errorFor(rc, `${this.label}: ${what}`); }
 }

@@ -19,7 +19,7 @@ export class Semaphore extends IpcObject {
   acquire(n = 1, timeout?: number): Guard {
     this.live();
     this.#n(n);
-    mayBlock(`${this.label}: acquire()`, 'acquireAsync()');
+    mayBlock(() => `${this.label}: acquire()`, 'acquireAsync()');
     const rc = this.segment.core.sem_acquire(this.offset, n, timeoutOf(timeout));
     if (rc === Status.TIMEOUT) throw timeoutError(`${this.label}: acquire(${n})`);
     if (rc < 0) throw errorFor(rc, this.label);
@@ -65,5 +65,7 @@ export class Semaphore extends IpcObject {
     if (rc < 0) throw errorFor(rc, this.label);
   }
 
-  #guard(n: number): Guard { return new Guard(() => this.release(n)); }
+  #guard(n: number): Guard { return new Guard(this, n); }
+  /** @internal what a guard calls */
+  releaseGuard(n: number): void { this.release(n); }
 }

@@ -73,7 +73,7 @@ export class Snapshot<T = unknown> extends IpcObject {
   /** Block until a version newer than `since` is published; false on timeout. */
   waitForChange(since: number, timeout?: number): boolean {
     this.live();
-    mayBlock(`${this.label}: waitForChange()`, 'waitForChangeAsync()');
+    mayBlock(() => `${this.label}: waitForChange()`, 'waitForChangeAsync()');
     const core = this.segment.core;
     return core.ec_wait(core.snap_version_addr(this.offset), since, timeoutOf(timeout)) === 0 || this.version !== since;
   }

@@ -3,14 +3,14 @@
 import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { errorFor, OwnerDiedError, Status } from './errors';
-import { Guard, mayBlock, timeoutOf, checkWaitOptions, parkArmed, pollAsync, abortReason, timeoutError, type WaitOptions } from './wait';
+import { Guard, type Releasable, mayBlock, timeoutOf, checkWaitOptions, parkArmed, pollAsync, abortReason, timeoutError, type WaitOptions } from './wait';
 
 /** Turn a lock call's status into a guard, or the error it stands for. */
-function took(rc: number, label: string, what: string, unlock: () => void): Guard {
-  if (rc === Status.OK) return new Guard(unlock);
+function took(rc: number, label: string, what: string, owner: Releasable, arg = 0): Guard {
+  if (rc === Status.OK) return new Guard(owner, arg);
   if (rc === Status.OWNER_DEAD) {
     const e = new OwnerDiedError(`${label}: the previous holder died holding it; the lock is now yours`, rc) as OwnerDiedError & { guard: Guard };
-    e.guard = new Guard(unlock);
+    e.guard = new Guard(owner, arg);
     throw e;
   }
   if (rc === Status.TIMEOUT) throw timeoutError(`${label}: ${what}`);
@@ -23,14 +23,14 @@ export class SpinLock extends IpcObject {
 
   lock(timeout?: number): Guard {
     this.live();
-    mayBlock(`${this.label}: lock()`, 'lockAsync()');
-    return took(this.segment.core.spin_lock(this.offset, timeoutOf(timeout)), this.label, 'lock()', () => this.unlock());
+    mayBlock(() => `${this.label}: lock()`, 'lockAsync()');
+    return took(this.segment.core.spin_lock(this.offset, timeoutOf(timeout)), this.label, 'lock()', this);
   }
 
   tryLock(): Guard | null {
     this.live();
     const rc = this.segment.core.spin_try(this.offset);
-    return rc === Status.AGAIN ? null : took(rc, this.label, 'tryLock()', () => this.unlock());
+    return rc === Status.AGAIN ? null : took(rc, this.label, 'tryLock()', this);
   }
 
   /** Polls (an unlock wakes nobody: that is what makes it a spin lock). */
@@ -39,8 +39,11 @@ export class SpinLock extends IpcObject {
     const { deadline, signal } = checkWaitOptions(options);
     let rc: number = Status.AGAIN;
     await pollAsync(() => (rc = this.segment.core.spin_try(this.offset)) !== Status.AGAIN, `${this.label}: lockAsync()`, deadline, signal);
-    return took(rc, this.label, 'lockAsync()', () => this.unlock());
+    return took(rc, this.label, 'lockAsync()', this);
   }
+
+  /** @internal what a guard calls */
+  releaseGuard(): void { this.unlock(); }
 
   unlock(): void {
     const rc = this.segment.core.spin_unlock(this.offset);
@@ -54,14 +57,14 @@ export class TicketLock extends IpcObject {
 
   lock(timeout?: number): Guard {
     this.live();
-    mayBlock(`${this.label}: lock()`, 'lockAsync()');
-    return took(this.segment.core.ticket_lock(this.offset, timeoutOf(timeout)), this.label, 'lock()', () => this.unlock());
+    mayBlock(() => `${this.label}: lock()`, 'lockAsync()');
+    return took(this.segment.core.ticket_lock(this.offset, timeoutOf(timeout)), this.label, 'lock()', this);
   }
 
   tryLock(): Guard | null {
     this.live();
     const rc = this.segment.core.ticket_try(this.offset);
-    return rc === Status.AGAIN ? null : took(rc, this.label, 'tryLock()', () => this.unlock());
+    return rc === Status.AGAIN ? null : took(rc, this.label, 'tryLock()', this);
   }
 
   async lockAsync(options?: WaitOptions): Promise<Guard> {
@@ -81,8 +84,11 @@ export class TicketLock extends IpcObject {
       }
       rc = core.ticket_step(this.offset, ticket, 1);
     }
-    return took(rc, this.label, 'lockAsync()', () => this.unlock());
+    return took(rc, this.label, 'lockAsync()', this);
   }
+
+  /** @internal what a guard calls */
+  releaseGuard(): void { this.unlock(); }
 
   unlock(): void {
     const rc = this.segment.core.ticket_unlock(this.offset);
@@ -104,8 +110,8 @@ export class PetersonLock extends IpcObject {
   lock(side: Side, timeout?: number): Guard {
     this.live();
     this.#side(side);
-    mayBlock(`${this.label}: lock()`, 'lockAsync()');
-    return took(this.segment.core.peterson_lock(this.offset, side, timeoutOf(timeout)), this.label, 'lock()', () => this.unlock(side));
+    mayBlock(() => `${this.label}: lock()`, 'lockAsync()');
+    return took(this.segment.core.peterson_lock(this.offset, side, timeoutOf(timeout)), this.label, 'lock()', this, side);
   }
 
   /** Enter if the other side is not in (or waiting with the turn); null otherwise. */
@@ -115,7 +121,7 @@ export class PetersonLock extends IpcObject {
     const core = this.segment.core;
     const rc = core.peterson_begin(this.offset, side);
     if (rc === Status.AGAIN) { core.peterson_unlock(this.offset, side); return null; }
-    return took(rc, this.label, 'tryLock()', () => this.unlock(side));
+    return took(rc, this.label, 'tryLock()', this, side);
   }
 
   async lockAsync(side: Side, options?: WaitOptions): Promise<Guard> {
@@ -132,8 +138,11 @@ export class PetersonLock extends IpcObject {
         throw parked === 'aborted' ? abortReason(signal) : timeoutError(`${this.label}: lockAsync()`);
       }
     }
-    return took(rc, this.label, 'lockAsync()', () => this.unlock(side));
+    return took(rc, this.label, 'lockAsync()', this, side);
   }
+
+  /** @internal what a guard calls */
+  releaseGuard(side: number): void { this.unlock(side as Side); }
 
   unlock(side: Side): void {
     this.#side(side);

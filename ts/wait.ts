@@ -30,9 +30,12 @@ export function checkWaitOptions(options: WaitOptions | undefined): { deadline: 
   return { deadline: deadlineOf(options.timeout), signal };
 }
 
-/** Throw WouldBlockError on a thread that may not block, naming the async form to use. */
-export function mayBlock(what: string, asyncForm: string): void {
-  if (!canBlock) throw new WouldBlockError(`${what} would block a ${threadKind()}; use ${asyncForm}`, Status.AGAIN);
+/**
+ * Throw WouldBlockError on a thread that may not block, naming the async form to use.
+ * `what` is a function so that hot paths build no message when the thread may block.
+ */
+export function mayBlock(what: () => string, asyncForm: string): void {
+  if (!canBlock) throw new WouldBlockError(`${what()} would block a ${threadKind()}; use ${asyncForm}`, Status.AGAIN);
 }
 
 export function timeoutError(what: string): TimeoutError {
@@ -78,17 +81,22 @@ export function abortReason(signal: AbortSignal | undefined): unknown {
   return signal?.reason ?? new Error('aborted');
 }
 
+/** What a guard gives back: a lock (unlock), or permits (release). */
+export interface Releasable { releaseGuard(arg: number): void }
+
 /** Something held, released once by release() or at the end of a `using` block. */
 export class Guard {
-  #release: (() => void) | undefined;
-  constructor(release: () => void) { this.#release = release; }
+  #owner: Releasable | undefined;
+  #arg: number;
+  constructor(owner: Releasable, arg = 0) { this.#owner = owner; this.#arg = arg; }
   /** Release what this guard holds; later calls do nothing. */
   release(): void {
-    const r = this.#release;
-    this.#release = undefined;
-    r?.();
+    const o = this.#owner;
+    if (o === undefined) return;
+    this.#owner = undefined;
+    o.releaseGuard(this.#arg);
   }
-  get held(): boolean { return this.#release !== undefined; }
+  get held(): boolean { return this.#owner !== undefined; }
   [Symbol.dispose](): void { this.release(); }
 }
 
