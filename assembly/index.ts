@@ -28,7 +28,7 @@ export {
 } from './condvar';
 export { barrier_wait, barrier_arrive, barrier_check, barrier_leave } from './barrier';
 export {
-  rw_read, rw_write, rw_try_read, rw_try_write, rw_read_step, rw_write_step, rw_give_up,
+  rw_read, rw_write, rw_try_read, rw_try_write, rw_read_step, rw_write_step, rw_timed_out,
   rw_read_unlock, rw_write_unlock,
 } from './rwlock';
 export { snap_reserve, snap_cancel, snap_commit, snap_read_begin, snap_read_end, snap_version, snap_version_addr } from './snapshot';

@@ -1,7 +1,8 @@
 // Mutex: the three-state futex mutex (Drepper, "Futexes Are Tricky"; Rust std's
 // sys/sync/mutex/futex.rs), made robust like PTHREAD_MUTEX_ROBUST.
 //
-// Lock word (+0): 0 free, or owner tid << 2 | 1 (locked) or | 2 (locked, maybe waiters).
+// Lock word (+0): 0 free, or owner tid << 2 | 1 (locked) or | 2 (locked, maybe waiters)
+// or | 3 (the owner died: the death hook changed the word, so no waiter parks on it).
 // Robust word (+4): CONSISTENT, INCONSISTENT (owner died, the new owner has not called
 // consistent() yet), or NOT_RECOVERABLE.
 //
@@ -12,6 +13,7 @@
 //   locked(o), o dead ──a locker: CAS → me|2──▶ locked(me), INCONSISTENT: E_OWNER_DEAD
 //   INCONSISTENT ──consistent()──▶ CONSISTENT
 //   INCONSISTENT ──unlock without consistent()──▶ NOT_RECOVERABLE: every lock fails, waiters woken
+//   (a locker that CASes the freed word after that unlock sees NOT_RECOVERABLE and lets go)
 //
 // Who wakes whom: unlock wakes one waiter when the word said 2; a thread's death wakes all
 // waiters of the locks it owned (kindOnThreadDeath), who find the owner dead and race to
@@ -29,6 +31,7 @@ const W_ROBUST: usize = 4;
 
 const LOCKED: u32 = 1;
 const CONTENDED: u32 = 2;
+const OWNER_DIED: u32 = 3;
 const CONSISTENT: u32 = 0;
 const INCONSISTENT: u32 = 1;
 const NOT_RECOVERABLE: u32 = 2;
@@ -43,9 +46,20 @@ export function mutexTry(m: usize): i32 {
   if (atomic.load<u32>(m, W_ROBUST) == NOT_RECOVERABLE) return E_NOT_RECOVERABLE;
   const me = selfTid << 2;
   const v = atomic.cmpxchg<u32>(m + W_LOCK, 0, me | LOCKED);
-  if (v == 0) return OK;
+  if (v == 0) return acquired(m);
   if (isAlive(ownerOf(v))) return E_AGAIN;
   return takeOver(m, v);
+}
+
+/**
+ * We hold the word. The robust word is stored before an unrecoverable unlock frees the word,
+ * so reading it after our CAS tells whether we took a lock that is already NOT_RECOVERABLE.
+ */
+@inline function acquired(m: usize): i32 {
+  if (atomic.load<u32>(m, W_ROBUST) != NOT_RECOVERABLE) return OK;
+  atomic.store<u32>(m, 0, W_LOCK);
+  wake(m + W_LOCK, i32.MAX_VALUE);
+  return E_NOT_RECOVERABLE;
 }
 
 /** The owner died holding it: take it (keeping |2: others may wait) and mark it inconsistent. */
@@ -65,7 +79,7 @@ export function mutexStep(m: usize): i32 {
     const v = atomic.load<u32>(m, W_LOCK);
     if (v == 0) {
       // A thread that has waited takes the lock as contended: others may still be parked.
-      if (atomic.cmpxchg<u32>(m + W_LOCK, 0, (selfTid << 2) | CONTENDED) == 0) return OK;
+      if (atomic.cmpxchg<u32>(m + W_LOCK, 0, (selfTid << 2) | CONTENDED) == 0) return acquired(m);
       continue;
     }
     if (!isAlive(ownerOf(v))) {
@@ -133,9 +147,18 @@ export function mutexConsistent(m: usize): i32 {
   return OK;
 }
 
-/** A thread died: if it owned the lock, wake every waiter so one of them takes over. */
+/**
+ * A thread died: if it owned the lock, mark the word OWNER_DIED and wake every waiter so one
+ * of them takes over. Changing the word matters: a waiter that saw the owner alive just
+ * before its death may park only now, and must find the word changed (as FUTEX_OWNER_DIED).
+ */
 export function mutexOnDeath(m: usize, tid: u32): void {
-  if (ownerOf(atomic.load<u32>(m, W_LOCK)) == tid) wake(m + W_LOCK, i32.MAX_VALUE);
+  let v = atomic.load<u32>(m, W_LOCK);
+  while (v != 0 && ownerOf(v) == tid) {
+    const seen = atomic.cmpxchg<u32>(m + W_LOCK, v, (tid << 2) | OWNER_DIED);
+    if (seen == v) { wake(m + W_LOCK, i32.MAX_VALUE); return; }
+    v = seen;
+  }
 }
 
 export function mutexWakeAll(m: usize): void { wake(m + W_LOCK, i32.MAX_VALUE); }
@@ -144,7 +167,7 @@ export function mutexWakeAll(m: usize): void { wake(m + W_LOCK, i32.MAX_VALUE); 
 export function mutexSummary(m: usize, out: usize): void {
   const v = atomic.load<u32>(m, W_LOCK);
   store<u32>(out, ownerOf(v));
-  store<u32>(out, (v & CONTENDED) ? 1 : 0, 4);
+  store<u32>(out, (v & 3) == CONTENDED ? 1 : 0, 4);
   store<u32>(out, atomic.load<u32>(m, W_ROBUST), 8);
 }
 

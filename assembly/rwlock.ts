@@ -12,7 +12,8 @@
 //   write unlock: -MASK; if anyone waits: wake one writer, or (no writer was parked) all readers
 //
 // A waiter that gives up (timeout, abort) may leave its waiting bit behind on an unlocked
-// lock, where nobody would clear it: it runs the unlock's wake-up itself.
+// lock, where nobody would clear it: it runs the unlock's wake-up itself. A writer that
+// gives up after a park also passes a wake-up on to the next writer (it may have had it).
 import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
 import { spinBriefly, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
@@ -138,6 +139,25 @@ function giveUp(obj: usize): void {
   if (isUnlocked(s) && (s & (READERS_WAITING | WRITERS_WAITING)) != 0) wakeWriterOrReaders(obj, s);
 }
 
+/**
+ * A parked waiter's time ran out. One last try (a writer keeps WRITERS_WAITING set: others
+ * may wait); else leave. A writer may have consumed the one wake-up meant for the writers
+ * (the unlock cleared the bit and woke only it), so it passes a wake on before it goes.
+ */
+function timedOut(obj: usize, write: bool): i32 {
+  if (write) {
+    let s = atomic.load<u32>(obj, STATE);
+    while (isUnlocked(s)) {
+      const seen = atomic.cmpxchg<u32>(obj + STATE, s, s | WRITE_LOCKED | WRITERS_WAITING);
+      if (seen == s) return OK;
+      s = seen;
+    }
+    wakeWriter(obj);
+  } else if (readTry(obj)) return OK;
+  giveUp(obj);
+  return E_TIMEOUT;
+}
+
 function lockBlocking(obj: usize, write: bool, deadline: f64): i32 {
   if (write ? writeTry(obj) : readTry(obj)) return OK;
   const s = atomic.load<u32>(obj, STATE);
@@ -148,11 +168,7 @@ function lockBlocking(obj: usize, write: bool, deadline: f64): i32 {
     const rc = write ? writeStep(obj, waited) : readStep(obj);
     if (rc != E_AGAIN) return rc;
     const addr = write ? obj + WRITER_NOTIFY : obj + STATE;
-    if (park(addr, wait_value(), deadline, false) == TIMED_OUT || expired(deadline)) {
-      if (write ? writeTry(obj) : readTry(obj)) return OK;
-      giveUp(obj);
-      return E_TIMEOUT;
-    }
+    if (park(addr, wait_value(), deadline, false) == TIMED_OUT || expired(deadline)) return timedOut(obj, write);
     waited = true;
   }
 }
@@ -166,7 +182,8 @@ export function rw_try_write(obj: usize): i32 { return objRemoved(obj) ? E_CLOSE
 /** Async steps: OK, or E_AGAIN armed (park on wait_addr/wait_value, then step again with waited = 1). */
 export function rw_read_step(obj: usize): i32 { return objRemoved(obj) ? E_CLOSED : readStep(obj); }
 export function rw_write_step(obj: usize, waited: i32): i32 { return objRemoved(obj) ? E_CLOSED : writeStep(obj, waited != 0); }
-export function rw_give_up(obj: usize): void { giveUp(obj); }
+/** Async: a waiter's time ran out (or it was aborted): OK if it got the lock after all. */
+export function rw_timed_out(obj: usize, write: i32): i32 { return timedOut(obj, write != 0); }
 export function rw_read_unlock(obj: usize): i32 { return readUnlock(obj); }
 export function rw_write_unlock(obj: usize): i32 { return writeUnlock(obj); }
 

@@ -109,7 +109,7 @@ export interface Core {
   rw_try_write(obj: number): number;
   rw_read_step(obj: number): number;
   rw_write_step(obj: number, waited: number): number;
-  rw_give_up(obj: number): void;
+  rw_timed_out(obj: number, write: number): number;
   rw_read_unlock(obj: number): number;
   rw_write_unlock(obj: number): number;
   snap_reserve(obj: number, len: number): number;

@@ -51,9 +51,7 @@ export class RwLock extends IpcObject {
       }
       const parked = await parkArmed(this.segment, deadline, signal);
       if (parked !== 'woken') {
-        const got = write ? core.rw_try_write(this.offset) : core.rw_try_read(this.offset);
-        if (got === Status.OK) return this.#guard(write);
-        core.rw_give_up(this.offset);
+        if (core.rw_timed_out(this.offset, write ? 1 : 0) === Status.OK) return this.#guard(write);
         throw parked === 'aborted' ? abortReason(signal) : timeoutError(`${this.label}: ${write ? 'writeAsync' : 'readAsync'}()`);
       }
     }
