@@ -15,6 +15,7 @@ import { CONDVAR_SIZE, MONITOR_CV, cvSummary, cvWakeAll } from './condvar';
 import { BARRIER_SIZE, barrierInit, barrierSummary, barrierWakeAll } from './barrier';
 import { RWLOCK_SIZE, rwSummary, rwWakeAll } from './rwlock';
 import { SNAPSHOT_SIZE, snapshotInit, snapshotSummary, snapshotOnDeath, snapshotWakeAll, snapshotDestroy } from './snapshot';
+import { CHANNEL_SIZE, channelInit, channelSummary, channelWakeAll, channelDestroy } from './channel';
 import { ONCE_SIZE, LATCH_SIZE, onceSummary, onceOnDeath, onceWakeAll, latchInit, latchSummary, latchWakeAll } from './once';
 
 export const KIND_SHM: u32 = 1;
@@ -32,7 +33,8 @@ export const KIND_RWLOCK: u32 = 12;
 export const KIND_SNAPSHOT: u32 = 13;
 export const KIND_ONCE: u32 = 14;
 export const KIND_LATCH: u32 = 15;
-export const KIND_MAX: u32 = 15;
+export const KIND_CHANNEL: u32 = 16;
+export const KIND_MAX: u32 = 16;
 
 /** Total object size (header included) for these creation parameters; < 0 if they are invalid. */
 export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
@@ -51,6 +53,7 @@ export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
     case KIND_SNAPSHOT: return SNAPSHOT_SIZE;
     case KIND_ONCE: return ONCE_SIZE;
     case KIND_LATCH: return LATCH_SIZE;
+    case KIND_CHANNEL: return CHANNEL_SIZE;
   }
   return -1;
 }
@@ -64,6 +67,7 @@ export function kindInit(kind: u32, obj: usize, a0: u32, a1: u32, a2: u32, a3: u
     case KIND_BARRIER: return barrierInit(obj, a0);
     case KIND_SNAPSHOT: return snapshotInit(obj);
     case KIND_LATCH: return latchInit(obj, a0);
+    case KIND_CHANNEL: return channelInit(obj, a0, a1, a2, a3);
   }
   return kind <= KIND_MAX ? OK : E_INVAL;
 }
@@ -85,6 +89,7 @@ export function kindSummary(kind: u32, obj: usize, out: usize): void {
     case KIND_SNAPSHOT: snapshotSummary(obj, out); break;
     case KIND_ONCE: onceSummary(obj, out); break;
     case KIND_LATCH: latchSummary(obj, out); break;
+    case KIND_CHANNEL: channelSummary(obj, out); break;
   }
 }
 
@@ -102,6 +107,7 @@ export function kindOnRemove(kind: u32, obj: usize): void {
     case KIND_SNAPSHOT: snapshotWakeAll(obj); break;
     case KIND_ONCE: onceWakeAll(obj); break;
     case KIND_LATCH: latchWakeAll(obj); break;
+    case KIND_CHANNEL: channelWakeAll(obj); break;
   }
 }
 
@@ -109,6 +115,7 @@ export function kindOnRemove(kind: u32, obj: usize): void {
 export function kindOnDestroy(kind: u32, obj: usize): void {
   switch (kind) {
     case KIND_SNAPSHOT: snapshotDestroy(obj); break;
+    case KIND_CHANNEL: channelDestroy(obj); break;
   }
 }
 

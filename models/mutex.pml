@@ -1,4 +1,4 @@
-// mirrors assembly/mutex.ts: mutexTry, takeOver, mutexStep, mutexLock, mutexGiveUp,
+// mirrors assembly/mutex.ts: mutexTry, acquired, takeOver, mutexStep, mutexLock, mutexGiveUp,
 // mutexUnlock, mutexConsistent, mutexOnDeath (with threads.ts markDead / isAlive)
 //
 // Three processes each lock and unlock the robust mutex twice. A holder may die inside the
@@ -8,30 +8,31 @@
 // time out (a parked timeout, or the deadline found expired after a wake), which runs
 // mutexGiveUp. Each atomic op of the AssemblyScript is one Promela step (an atomic block
 // holding that one shared access and the local decisions that follow it). The spinWhile
-// before the first park only re-reads the word and is left out.
+// before the first park only re-reads the word and is left out (the mutexTry after it is
+// the first mutexTry taken later: a failed try has no effect).
 //
 // Checks:
 //   - mutual exclusion among living holders; the lock word names the holder
 //   - E_OWNER_DEAD only when the previous owner is dead
+//   - no lock is granted (OK / E_OWNER_DEAD) once the mutex is NOT_RECOVERABLE
 //   - no lost wake-up / deadlock: every process is bounded, so a process left parked when
 //     the others have finished is an invalid end state
 //
-// Known bugs (runs marked expect=error reproduce them; see the report):
-//   DEATH_RACE: mutexOnDeath wakes the waiters but leaves the lock word as it was. A waiter
-//     that saw the owner alive in mutexStep and parks after the death hook ran parks on an
-//     unchanged word that nobody will ever change or notify: stuck forever. The main run
-//     lets a holder die only while no waiter is between that isAlive check and its park.
-//   NR_RACE: mutexTry reads the robust word, then CASes the lock word. An unlock without
-//     consistent() in between (robust := NOT_RECOVERABLE, lock := 0) lets that locker take
-//     the lock with OK although the mutex is already NOT_RECOVERABLE.
+// Two former bugs are covered by every run (a holder may die at any point of the others;
+// NOT_RECOVERABLE is asserted in the critical section):
+//   death race (waiter saw the owner alive, parks after the death hook): fixed, the hook
+//     CASes the word to tid<<2|OWNER_DIED before waking, so that park returns at once.
+//   NR race (a locker CASes the word freed by an unrecoverable unlock): fixed, acquired()
+//     re-reads the robust word after the CAS and lets go with E_NOT_RECOVERABLE.
 //
 // run: safety cc=-DSAFETY
-// run: death-race spin=-DDEATH_RACE cc=-DSAFETY expect=error
-// run: nr-race spin=-DNR_RACE cc=-DSAFETY expect=error
+// run: death-race spin=-DMAXDEATHS=2 cc=-DSAFETY
 // mutant: BUG_NO_CONTENDED mutexStep parks without setting the contended bit
 // mutant: BUG_RELOCK_LOCKED a woken waiter re-locks with |1 instead of |2
 // mutant: BUG_GIVEUP_NO_WAKE mutexGiveUp does not pass the wake on
-// mutant: BUG_DEATH_NO_WAKE mutexOnDeath wakes nobody
+// mutant: BUG_DEATH_NO_WAKE mutexOnDeath marks the word but wakes nobody
+// mutant: BUG_DEATH_KEEPS_WORD mutexOnDeath wakes all but leaves the word unchanged (the old death race)
+// mutant: BUG_NO_NR_RECHECK acquired() does not re-read the robust word after the CAS (the old NR race)
 // mutant: BUG_UNLOCK_NO_WAKE unlock of a contended lock wakes nobody
 // mutant: BUG_TRY_NOT_ATOMIC mutexTry loads the word, then stores me|1 (no CAS)
 
@@ -49,6 +50,7 @@
 /* lock word: owner tid << 2 | LOCKED or CONTENDED; tids are 1..N */
 #define LOCKED 1
 #define CONTENDED 2
+#define OWNER_DIED 3              /* set by the death hook */
 #define OWNER(w) ((w) / 4)
 
 /* robust word */
@@ -76,20 +78,10 @@ byte incs = 0;                    /* living holders inside the critical section 
 byte deaths = 0;
 byte timeouts = MAXTIMEOUTS;      /* timed-out waits left, all processes together */
 
-byte window = 0;                  /* waiters between isAlive(owner) in mutexStep and park */
-#ifdef DEATH_RACE
-#define DEATH_ALLOWED true
-#else
-#define DEATH_ALLOWED (window == 0)
-#endif
-#define WINDOW_OPEN inwin = 1; window++
-#define WINDOW_CLOSE if :: inwin -> inwin = 0; window-- :: else -> skip fi
-
 /* memory.atomic.wait32(A, EXPECTED): NOT_EQUAL at once if the word differs, else park
  * until a notify picks this process, or (budget left) time out. */
 inline park(A, WORD, EXPECTED) {
   atomic {
-    WINDOW_CLOSE;
     if
     :: (WORD) != (EXPECTED) -> r = NOT_EQUAL
     :: else -> waitq[_pid] = A; r = WAITED
@@ -130,7 +122,6 @@ active [N] proctype P() {
   byte me = _pid + 1;
   byte v, wv, rc, r, prev;
   byte iter = 0;
-  bool inwin;
 
 next:
   if :: iter == ITERS -> goto done :: else -> skip fi;
@@ -139,11 +130,11 @@ next:
   atomic { if :: robust == NOT_RECOVERABLE -> rc = E_NOT_RECOVERABLE; goto locked :: else -> skip fi }
 #ifdef BUG_TRY_NOT_ATOMIC
   v = lockw;
-  if :: v == 0 -> lockw = me * 4 + LOCKED; rc = OK; goto locked :: else -> skip fi;
+  if :: v == 0 -> lockw = me * 4 + LOCKED; goto acquired :: else -> skip fi;
 #else
   atomic {   /* CAS 0 -> me|1 */
     v = lockw;
-    if :: v == 0 -> lockw = me * 4 + LOCKED; rc = OK; goto locked :: else -> skip fi
+    if :: v == 0 -> lockw = me * 4 + LOCKED; goto acquired :: else -> skip fi
   }
 #endif
   atomic { if :: alive[OWNER(v)] -> goto step :: else -> skip fi }
@@ -164,20 +155,15 @@ step:
     v = lockw;
     if :: v == 0 -> goto step_free :: else -> skip fi
   }
-  atomic {
-    if
-    :: !alive[OWNER(v)] -> goto step_takeover
-    :: else -> WINDOW_OPEN
-    fi
-  }
+  atomic { if :: !alive[OWNER(v)] -> goto step_takeover :: else -> skip fi }
 #ifdef BUG_NO_CONTENDED
   wv = v; goto parking;
 #else
-  atomic { if :: (v & 3) != LOCKED -> wv = v; goto parking :: else -> skip fi }
+  atomic { if :: (v & 3) != LOCKED -> wv = (v & 252) | CONTENDED; goto parking :: else -> skip fi }
   atomic {   /* CAS v -> v|2 */
     if
     :: lockw == v -> lockw = (v & 252) | CONTENDED; wv = lockw; goto parking
-    :: else -> WINDOW_CLOSE; goto step
+    :: else -> goto step
     fi
   }
 #endif
@@ -185,9 +171,9 @@ step_free:   /* CAS 0 -> me|2: a thread that waited may not be the only one */
   atomic {
     if
 #ifdef BUG_RELOCK_LOCKED
-    :: lockw == 0 -> lockw = me * 4 + LOCKED; rc = OK; goto locked
+    :: lockw == 0 -> lockw = me * 4 + LOCKED; goto acquired
 #else
-    :: lockw == 0 -> lockw = me * 4 + CONTENDED; rc = OK; goto locked
+    :: lockw == 0 -> lockw = me * 4 + CONTENDED; goto acquired
 #endif
     :: else -> goto step
     fi
@@ -218,6 +204,17 @@ parking:
      rc = E_TIMEOUT
   };
 
+  /* ---- acquired(m): we hold the word; refuse it if the mutex is NOT_RECOVERABLE ---- */
+acquired:
+#ifdef BUG_NO_NR_RECHECK
+  rc = OK;
+#else
+  atomic { if :: robust != NOT_RECOVERABLE -> rc = OK; goto locked :: else -> skip fi }
+  lockw = 0;
+  wake_all(A_LOCK);
+  rc = E_NOT_RECOVERABLE;
+#endif
+
 locked:
   v = 0; wv = 0; r = 0;   /* dead locals (keeps the state space small) */
   if
@@ -232,9 +229,7 @@ locked:
     assert(incs == 1);
     assert(OWNER(lockw) == me);
     assert(rc != E_OWNER_DEAD || !alive[prev]);
-#ifdef NR_RACE
     assert(robust != NOT_RECOVERABLE);
-#endif
     prev = 0
   }
   if
@@ -246,11 +241,28 @@ locked:
   :: else -> skip
   fi;
   if
-  :: atomic { deaths < MAXDEATHS && DEATH_ALLOWED ->
+  :: atomic { deaths < MAXDEATHS ->
        /* die holding the lock. thread_exit: markDead, then the death hooks */
        incs--; deaths++; alive[me] = 0 }
+     /* ---- mutexOnDeath(m, me) ---- */
+#ifdef BUG_DEATH_KEEPS_WORD
+     atomic { if :: OWNER(lockw) == me -> wake_all(A_LOCK) :: else -> skip fi };
+#else
+     v = lockw;
+death_cas:   /* while (v != 0 && ownerOf(v) == tid): CAS v -> tid|OWNER_DIED, on success wake all */
+     atomic {
+       if
+       :: v != 0 && OWNER(v) == me ->
+          if
+          :: lockw == v -> lockw = me * 4 + OWNER_DIED
+          :: else -> v = lockw; goto death_cas
+          fi
+       :: else -> goto done
+       fi
+     }
 #ifndef BUG_DEATH_NO_WAKE
-     atomic { if :: OWNER(lockw) == me -> wake_all(A_LOCK) :: else -> skip fi }   /* mutexOnDeath */
+     wake_all(A_LOCK);
+#endif
 #endif
      goto done
   :: true -> skip

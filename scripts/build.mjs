@@ -16,10 +16,11 @@ const common = {
   loader: { '.wasm': 'binary' },
   sourcemap: true,
   logLevel: 'warning',
+  external: ['msgpackr-extract'],
 };
 await Promise.all([
   esbuild.build({ ...common, platform: 'node', target: 'node20', outfile: 'dist/node/index.js' }),
-  esbuild.build({ ...common, platform: 'browser', target: 'es2022', outfile: 'dist/browser/index.js', external: ['node:*'] }),
+  esbuild.build({ ...common, platform: 'browser', target: 'es2022', outfile: 'dist/browser/index.js', external: ['node:*', 'msgpackr-extract'] }),
 ]);
 
 run('tsc', ['-p', 'tsconfig.json']);

@@ -127,6 +127,23 @@ export interface Core {
   latch_step(obj: number): number;
   latch_wait(obj: number, timeoutMs: number): number;
   latch_count(obj: number): number;
+  ch_reserve(obj: number, len: number): number;
+  ch_data(slot: number): number;
+  ch_len(slot: number): number;
+  ch_commit(obj: number, slot: number): void;
+  ch_take(obj: number): number;
+  ch_release(obj: number, slot: number, keep: number): void;
+  ch_free_block(block: number): void;
+  ch_arm(obj: number, send: number, registered: number): number;
+  ch_disarm(obj: number, send: number): void;
+  ch_wait(obj: number, send: number, timeoutMs: number): number;
+  ch_close(obj: number): void;
+  ch_closed(obj: number): number;
+  ch_depth(obj: number): number;
+  ch_capacity(obj: number): number;
+  ch_max_message(obj: number): number;
+  ch_inline_max(obj: number): number;
+  ch_flags(obj: number): number;
 }
 
 /** Where the compiled core comes from: a compiled module, its bytes, or a URL to fetch. */

@@ -1,6 +1,6 @@
 // wasm-ipc: operating-system IPC for JavaScript threads over one shared WebAssembly memory.
 export { Runtime } from './runtime';
-export type { RuntimeHandle, RuntimeOptions, SpawnOptions, OpenOptions, ShmOptions, SpawnedWorker, SemaphoreOptions } from './runtime';
+export type { RuntimeHandle, RuntimeOptions, SpawnOptions, OpenOptions, ShmOptions, SpawnedWorker, SemaphoreOptions, ChannelOptions } from './runtime';
 export { Segment } from './segment';
 export type { SegmentOptions, SegmentData, SegmentStats, ObjectInfo, ThreadInfo } from './segment';
 export { IpcObject } from './object';
@@ -20,6 +20,10 @@ export type { SnapshotCodec, SnapshotValue } from './snapshot';
 export { Once, Latch } from './once';
 export { Guard } from './wait';
 export type { WaitOptions } from './wait';
+export { Channel } from './channel';
+export type { Reservation } from './channel';
+export { bytesCodec, stringCodec, jsonCodec, msgpackCodec } from './codec';
+export type { Codec, CodecName } from './codec';
 export { Kind } from './kinds';
 export { canBlock, hasWaitAsync } from './platform';
 export {

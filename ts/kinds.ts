@@ -17,6 +17,7 @@ export const Kind = {
   snapshot: 13,
   once: 14,
   latch: 15,
+  channel: 16,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -45,6 +46,7 @@ const stateWords: Record<number, readonly string[]> = {
   [Kind.snapshot]: ['version', 'bytes', 'retired', 'epoch'],
   [Kind.once]: ['done', 'runner'],
   [Kind.latch]: ['count'],
+  [Kind.channel]: ['depth', 'capacity', 'receiversWaiting', 'sendersWaiting'],
 };
 
 export function describeState(kind: number, words: readonly number[]): Record<string, number> {

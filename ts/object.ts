@@ -39,7 +39,8 @@ export abstract class IpcObject {
     return this.name === null ? `unnamed ${kindName(this.kind)} @${this.offset}` : `${kindName(this.kind)} "${this.name}"`;
   }
 
-  get closed(): boolean { return this.#closed; }
+  /** Whether this handle was disposed (closed). */
+  get disposed(): boolean { return this.#closed; }
 
   /**
    * Throw ClosedError if this handle was closed. An open handle holds a reference, so its
@@ -62,17 +63,20 @@ export abstract class IpcObject {
   }
 
   /** Drop this thread's reference. A removed or unnamed object is freed with its last reference. */
-  close(): void {
+  dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.segment.core.reg_release(this.offset, this.serial);
   }
 
+  /** The same as dispose() for every kind but Channel, whose close() ends the stream. */
+  close(): void { this.dispose(); }
+
   /** ipcrm: remove the object for everyone now; threads still holding it get ClosedError. */
   remove(): void {
     if (this.#closed) throw new ClosedError(`${this.label}: this handle is closed`, Status.CLOSED);
     check(this.segment.core.reg_remove_obj(this.offset, this.serial), this.label);
-    this.close();
+    this.dispose();
   }
 
   /** Plain data for another thread: pass it in postMessage and rt.open() it there. */
@@ -80,5 +84,5 @@ export abstract class IpcObject {
     return { kind: this.kind, segment: this.segment.name, obj: this.offset, serial: this.serial, name: this.name };
   }
 
-  [Symbol.dispose](): void { this.close(); }
+  [Symbol.dispose](): void { this.dispose(); }
 }

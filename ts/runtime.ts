@@ -18,6 +18,8 @@ import { Barrier } from './barrier';
 import { RwLock } from './rwlock';
 import { Snapshot, type SnapshotCodec } from './snapshot';
 import { Once, Latch } from './once';
+import { Channel } from './channel';
+import { resolveCodec, type Codec, type CodecName } from './codec';
 
 /** Key of the handle inside workerData (Node) or the first message (browsers). */
 const HANDLE_KEY = '__wasmIpc';
@@ -68,8 +70,21 @@ const classes = new Map<number, ObjectClass>([
   [Kind.shm, SharedRegion], [Kind.atomic, AtomicInt], [Kind.atomic64, AtomicInt64], [Kind.spinlock, SpinLock],
   [Kind.ticketlock, TicketLock], [Kind.peterson, PetersonLock], [Kind.mutex, Mutex], [Kind.semaphore, Semaphore],
   [Kind.condvar, CondVar], [Kind.monitor, Monitor], [Kind.barrier, Barrier], [Kind.rwlock, RwLock],
-  [Kind.snapshot, Snapshot], [Kind.once, Once], [Kind.latch, Latch],
+  [Kind.snapshot, Snapshot], [Kind.once, Once], [Kind.latch, Latch], [Kind.channel, Channel],
 ]);
+
+export interface ChannelOptions<T = unknown> extends OpenOptions {
+  /** Slots in the ring (rounded up to a power of two). Default 1024. */
+  capacity?: number;
+  /** Largest message in bytes. Default 1 MiB. */
+  maxMessageSize?: number;
+  /** Messages up to this many bytes are copied through the ring; larger ones go through a heap block. Default 56. */
+  inlineSize?: number;
+  /** 'bytes' (default), 'string', 'json', 'msgpack', or your own { encode, decode }. A per-handle choice. */
+  codec?: CodecName | Codec<T>;
+  /** One producer thread and one consumer thread: claims without CAS. */
+  spsc?: boolean;
+}
 
 export interface SemaphoreOptions extends OpenOptions {
   /** Permits at creation. Default 0. */
@@ -205,7 +220,7 @@ export class Runtime {
     if (create) checkInt(options.size, 'size', 1, 0x7fff_0000);
     const region = this.#open(Kind.shm, name as string, options, create, [options.size ?? 0]) as SharedRegion;
     if (create && region.size !== options.size) {
-      region.close();
+      region.dispose();
       throw new RangeError(`shm "${name}" exists with size ${region.size}, not ${options.size}`);
     }
     return region;
@@ -245,7 +260,7 @@ export class Runtime {
     if (options.fair !== undefined && typeof options.fair !== 'boolean') throw new TypeError(`fair must be a boolean, got ${describe(options.fair)}`);
     const sem = this.#open(Kind.semaphore, name, options, true, [initial, max, options.fair ? 1 : 0]) as Semaphore;
     const wrong = (options.max !== undefined && sem.max !== max) ? `max ${sem.max}` : (options.fair !== undefined && sem.fair !== options.fair) ? `fair ${sem.fair}` : '';
-    if (wrong) { sem.close(); throw new RangeError(`semaphore "${name}" exists with ${wrong}`); }
+    if (wrong) { sem.dispose(); throw new RangeError(`semaphore "${name}" exists with ${wrong}`); }
     return sem;
   }
 
@@ -262,6 +277,26 @@ export class Runtime {
     const create = options.count !== undefined || name === undefined;
     if (create) checkInt(options.count, 'count', 0, 0x7fff_ffff);
     return this.#open(Kind.latch, name, options, create, [options.count ?? 0]) as Latch;
+  }
+
+  /**
+   * A channel: a bounded MPMC queue of messages (create-or-open). Options other than codec
+   * apply when it is created; capacity is checked when it is opened.
+   */
+  channel<T = Uint8Array>(name?: string, options: ChannelOptions<T> = {}): Channel<T> {
+    const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
+    checkInt(options.capacity ?? 1024, 'capacity', 1, 1 << 24);
+    const capacity = 2 ** Math.ceil(Math.log2(options.capacity ?? 1024));
+    const maxMessageSize = checkInt(options.maxMessageSize ?? 1 << 20, 'maxMessageSize', 1, 0x7fff_fff0);
+    const inlineSize = checkInt(options.inlineSize ?? 56, 'inlineSize', 0, 1 << 20);
+    if (options.spsc !== undefined && typeof options.spsc !== 'boolean') throw new TypeError(`spsc must be a boolean, got ${describe(options.spsc)}`);
+    const ch = this.#open(Kind.channel, name, options, true, [capacity, inlineSize, maxMessageSize, options.spsc ? 1 : 0]) as Channel<T>;
+    if (options.capacity !== undefined && ch.capacity !== capacity) {
+      ch.dispose();
+      throw new RangeError(`channel "${name}" exists with capacity ${ch.capacity}`);
+    }
+    ch.codec = codec;
+    return ch;
   }
 
   /** A snapshot: versions published by pointer swap, read wait-free. */

@@ -155,6 +155,24 @@ export class Segment {
     return this.#u8.subarray(offset, offset + length);
   }
 
+  /** Copy bytes into the memory at offset (the hot path of sends: no view is made). */
+  write(offset: number, bytes: Uint8Array): void {
+    if (offset + bytes.length > this.#u8.byteLength) this.#refresh();
+    this.#u8.set(bytes, offset);
+  }
+
+  /** A private (non-shared) copy of [offset, offset + length). */
+  read(offset: number, length: number): Uint8Array {
+    if (offset + length > this.#u8.byteLength) this.#refresh();
+    return this.#u8.slice(offset, offset + length);
+  }
+
+  /** A 32-bit little-endian word at offset (a header the core wrote for this thread). */
+  word(offset: number): number {
+    if (offset + 4 > this.#u8.byteLength) this.#refresh();
+    return this.#dv.getUint32(offset, true);
+  }
+
   /** Int32 array over [offset, offset + 4 * length), offset 4-aligned. */
   i32At(offset: number, length: number): Int32Array {
     if (offset + 4 * length > this.#i32.byteLength) this.#refresh();

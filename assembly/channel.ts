@@ -1,0 +1,291 @@
+// Channel: a bounded MPMC queue of variable-length messages (Vyukov's bounded queue with a
+// sequence number per slot), with an SPSC mode that claims without CAS.
+//
+// Object fields (after the header), producers' and consumers' words a cache line apart:
+//   +0 capacity (slots, a power of two)  +4 slot size  +8 inline max  +12 max message
+//   +16 flags (SPSC)  +20 closed  +24 slots (a heap block)
+//   +64 tail (next position to claim for a send)      +128 head (next to receive)
+//   +192 notEmpty sequence, +196 receivers waiting    +256 notFull sequence, +260 senders waiting
+// Slot: [seq][len][payload: inline bytes, or a heap block's offset when len has HEAP set]
+//
+// A slot at position p is free for a sender when seq == p and full for a receiver when
+// seq == p + 1:
+//   send:  claim p = tail (CAS, or a store in SPSC mode) where seq == p; write; seq = p + 1
+//   recv:  claim p = head where seq == p + 1; read; seq = p + capacity (free for the next lap)
+// Small messages are copied through the ring; a message larger than the slot goes to a heap
+// block and only its offset travels (the lecture notes' LPC rule). A sender that cannot get
+// a block publishes a tombstone, which receivers skip: a claimed slot is never left empty.
+//
+// Waiting: a blocked receiver increments `receivers waiting`, reads notEmpty, tries once
+// more, then parks on notEmpty; a sender, after publishing, bumps notEmpty and wakes only
+// if someone waits. Both sides' accesses are sequentially consistent, so either the
+// receiver's second try sees the message or the sender sees the waiter (no lost wake-up).
+// Senders waiting for room do the same with notFull. close() sets `closed` and wakes all:
+// senders get E_CLOSED; receivers drain what is queued, then get E_CLOSED (end of stream).
+import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_NOMEM, E_TOO_LARGE, E_INVAL } from './status';
+import { OBJ_HEADER, objRemoved } from './object';
+import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
+import { alloc, free } from './alloc';
+import { armWait, wait_value } from './local';
+
+const F_CAP: usize = OBJ_HEADER;
+const F_SLOT: usize = OBJ_HEADER + 4;
+const F_INLINE: usize = OBJ_HEADER + 8;
+const F_MAXMSG: usize = OBJ_HEADER + 12;
+const F_FLAGS: usize = OBJ_HEADER + 16;
+const F_CLOSED: usize = OBJ_HEADER + 20;
+const F_SLOTS: usize = OBJ_HEADER + 24;
+const F_TAIL: usize = OBJ_HEADER + 64;
+const F_HEAD: usize = OBJ_HEADER + 128;
+const F_NOT_EMPTY: usize = OBJ_HEADER + 192;
+const F_RECV_WAITING: usize = OBJ_HEADER + 196;
+const F_NOT_FULL: usize = OBJ_HEADER + 256;
+const F_SEND_WAITING: usize = OBJ_HEADER + 260;
+export const CHANNEL_SIZE: usize = OBJ_HEADER + 320;
+
+export const SPSC: u32 = 1;
+const HEAP: u32 = 0x80000000;
+const TOMBSTONE: u32 = 0x7fffffff;
+const S_SEQ: usize = 0;
+const S_LEN: usize = 4;
+export const S_DATA: usize = 8;
+
+/** a0 capacity (power of two), a1 inline bytes per slot, a2 max message, a3 flags. */
+export function channelInit(obj: usize, capacity: u32, inlineMax: u32, maxMessage: u32, flags: u32): i32 {
+  if (capacity == 0 || capacity > (1 << 24) || (capacity & (capacity - 1)) != 0) return E_INVAL;
+  if (inlineMax > 1 << 20 || maxMessage == 0 || maxMessage > 0x7ffffff0) return E_INVAL;
+  const slotSize = (S_DATA + max<usize>(<usize>inlineMax, 4) + 7) & ~<usize>7;
+  const slots = alloc(<usize>capacity * slotSize, false);
+  if (slots < 0) return E_NOMEM;
+  for (let i: u32 = 0; i < capacity; i++) store<u32>(<usize>slots + <usize>i * slotSize, i, S_SEQ);
+  store<u32>(obj, capacity, F_CAP);
+  store<u32>(obj, <u32>slotSize, F_SLOT);
+  store<u32>(obj, <u32>(slotSize - S_DATA), F_INLINE);
+  store<u32>(obj, maxMessage, F_MAXMSG);
+  store<u32>(obj, flags, F_FLAGS);
+  store<u32>(obj, <u32>slots, F_SLOTS);
+  return OK;
+}
+
+@inline function slotAt(obj: usize, pos: u32): usize {
+  return <usize>load<u32>(obj, F_SLOTS) + <usize>(pos & (load<u32>(obj, F_CAP) - 1)) * <usize>load<u32>(obj, F_SLOT);
+}
+@inline function isSpsc(obj: usize): bool { return (load<u32>(obj, F_FLAGS) & SPSC) != 0; }
+@inline function isClosed(obj: usize): bool { return atomic.load<u32>(obj, F_CLOSED) != 0 || objRemoved(obj); }
+
+/** Wake one side's waiters if there are any: bump its sequence first (they park on it). */
+@inline function signal(obj: usize, seqField: usize, waitingField: usize): void {
+  if (atomic.load<u32>(obj + waitingField) != 0) {
+    atomic.add<i32>(obj + seqField, 1);
+    wake(obj + seqField, i32.MAX_VALUE);
+  }
+}
+
+// ---- sending ----
+
+/** Claim a free slot: its address, or 0 when the ring is full. */
+function claimSend(obj: usize): usize {
+  let pos = atomic.load<u32>(obj, F_TAIL);
+  while (true) {
+    const slot = slotAt(obj, pos);
+    const dif = <i32>(atomic.load<u32>(slot, S_SEQ) - pos);
+    if (dif == 0) {
+      if (isSpsc(obj)) { atomic.store<u32>(obj, pos + 1, F_TAIL); return slot; }
+      const seen = atomic.cmpxchg<u32>(obj + F_TAIL, pos, pos + 1);
+      if (seen == pos) return slot;
+      pos = seen;
+    } else if (dif < 0) {
+      return 0;
+    } else {
+      pos = atomic.load<u32>(obj, F_TAIL);
+    }
+  }
+}
+
+/**
+ * Reserve room for a message of len bytes. Returns the slot (the host writes at
+ * ch_data(slot), then calls ch_commit), E_AGAIN when full, E_CLOSED, E_TOO_LARGE, E_NOMEM.
+ */
+export function ch_reserve(obj: usize, len: u32): i32 {
+  if (isClosed(obj)) return E_CLOSED;
+  if (len > load<u32>(obj, F_MAXMSG)) return E_TOO_LARGE;
+  const slot = claimSend(obj);
+  if (slot == 0) return E_AGAIN;
+  if (len <= load<u32>(obj, F_INLINE)) {
+    store<u32>(slot, len, S_LEN);
+    return <i32>slot;
+  }
+  const block = alloc(<usize>len, false);
+  if (block < 0) {                       // keep the ring moving: publish a tombstone
+    store<u32>(slot, TOMBSTONE, S_LEN);
+    ch_commit(obj, slot);
+    return E_NOMEM;
+  }
+  store<u32>(slot, len | HEAP, S_LEN);
+  store<u32>(slot, <u32>block, S_DATA);
+  return <i32>slot;
+}
+
+/** Where the message of a reserved or received slot lives. */
+export function ch_data(slot: usize): usize {
+  return (load<u32>(slot, S_LEN) & HEAP) != 0 ? <usize>load<u32>(slot, S_DATA) : slot + S_DATA;
+}
+export function ch_len(slot: usize): u32 { return load<u32>(slot, S_LEN) & ~HEAP; }
+
+/** Publish a reserved slot. */
+export function ch_commit(obj: usize, slot: usize): void {
+  const pos = atomic.load<u32>(slot, S_SEQ);
+  atomic.store<u32>(slot, pos + 1, S_SEQ);
+  signal(obj, F_NOT_EMPTY, F_RECV_WAITING);
+}
+
+// ---- receiving ----
+
+/** Claim a full slot: its address, or 0 when the ring is empty. */
+function claimRecv(obj: usize): usize {
+  let pos = atomic.load<u32>(obj, F_HEAD);
+  while (true) {
+    const slot = slotAt(obj, pos);
+    const dif = <i32>(atomic.load<u32>(slot, S_SEQ) - (pos + 1));
+    if (dif == 0) {
+      if (isSpsc(obj)) { atomic.store<u32>(obj, pos + 1, F_HEAD); return slot; }
+      const seen = atomic.cmpxchg<u32>(obj + F_HEAD, pos, pos + 1);
+      if (seen == pos) return slot;
+      pos = seen;
+    } else if (dif < 0) {
+      return 0;
+    } else {
+      pos = atomic.load<u32>(obj, F_HEAD);
+    }
+  }
+}
+
+/**
+ * Take the next message: its slot (read ch_len / ch_data, then ch_release), E_AGAIN when
+ * empty, or E_CLOSED once closed and drained.
+ */
+export function ch_take(obj: usize): i32 {
+  while (true) {
+    const slot = claimRecv(obj);
+    if (slot == 0) {
+      // closed and drained: nothing queued and nothing claimed but not yet published
+      if (isClosed(obj) && atomic.load<u32>(obj, F_HEAD) == atomic.load<u32>(obj, F_TAIL)) return E_CLOSED;
+      return E_AGAIN;
+    }
+    if (load<u32>(slot, S_LEN) != TOMBSTONE) return <i32>slot;
+    freeSlot(obj, slot, false);
+  }
+}
+
+function freeSlot(obj: usize, slot: usize, keepBlock: bool): void {
+  const len = load<u32>(slot, S_LEN);
+  if ((len & HEAP) != 0 && !keepBlock) free(<usize>load<u32>(slot, S_DATA));
+  const cap = load<u32>(obj, F_CAP);
+  atomic.store<u32>(slot, atomic.load<u32>(slot, S_SEQ) - 1 + cap, S_SEQ);
+  signal(obj, F_NOT_FULL, F_SEND_WAITING);
+}
+
+/**
+ * Give a taken slot back to the ring. keep = 1: a heap message's block is not freed (the
+ * receiver keeps it as a view and frees it with ch_free_block).
+ */
+export function ch_release(obj: usize, slot: usize, keep: i32): void { freeSlot(obj, slot, keep != 0); }
+export function ch_free_block(block: usize): void { free(block); }
+
+// ---- waiting ----
+
+/**
+ * Try-or-arm for the async path. `send`: 1 to wait for room, 0 to wait for a message.
+ * `registered`: the caller armed before (its waiter count is dropped first). Returns OK when
+ * the caller should try again now, or E_AGAIN armed on the side's sequence.
+ */
+export function ch_arm(obj: usize, send: i32, registered: i32): i32 {
+  const seqF = send ? F_NOT_FULL : F_NOT_EMPTY;
+  const waitF = send ? F_SEND_WAITING : F_RECV_WAITING;
+  if (registered) atomic.sub<u32>(obj + waitF, 1);
+  atomic.add<u32>(obj + waitF, 1);
+  const seq = atomic.load<i32>(obj + seqF);
+  if (ready(obj, send != 0)) { atomic.sub<u32>(obj + waitF, 1); return OK; }
+  return armWait(obj + seqF, seq);
+}
+
+/** Stop waiting without having been woken (timeout, abort): drop the waiter count. */
+export function ch_disarm(obj: usize, send: i32): void {
+  atomic.sub<u32>(obj + (send ? F_SEND_WAITING : F_RECV_WAITING), 1);
+}
+
+/** Would the next send (receive) find room (a message, or the end)? */
+function ready(obj: usize, send: bool): bool {
+  if (isClosed(obj)) return true;
+  if (send) {
+    const pos = atomic.load<u32>(obj, F_TAIL);
+    return atomic.load<u32>(slotAt(obj, pos), S_SEQ) == pos;
+  }
+  const pos = atomic.load<u32>(obj, F_HEAD);
+  return atomic.load<u32>(slotAt(obj, pos), S_SEQ) == pos + 1;
+}
+
+/**
+ * Block until a send (send = 1) or a receive could proceed, or the deadline: OK or
+ * E_TIMEOUT. Spins first (on the slot the next operation needs), then parks.
+ */
+export function ch_wait(obj: usize, send: i32, timeoutMs: f64): i32 {
+  const deadline = deadlineFrom(timeoutMs);
+  const pos = atomic.load<u32>(obj + (send ? F_TAIL : F_HEAD));
+  const slot = slotAt(obj, pos);
+  const seen = atomic.load<u32>(slot, S_SEQ);
+  if (!ready(obj, send != 0) && spinWhile(slot + S_SEQ, <i32>seen) && ready(obj, send != 0)) return OK;
+  let registered = 0;
+  while (true) {
+    if (ch_arm(obj, send, registered) == OK) return OK;
+    registered = 1;
+    const seqF = send ? F_NOT_FULL : F_NOT_EMPTY;
+    if (park(obj + seqF, wait_value(), deadline) == TIMED_OUT || expired(deadline)) {
+      ch_disarm(obj, send);
+      return ready(obj, send != 0) ? OK : E_TIMEOUT;
+    }
+  }
+}
+
+// ---- close, state ----
+
+export function ch_close(obj: usize): void {
+  atomic.store<u32>(obj, 1, F_CLOSED);
+  channelWakeAll(obj);
+}
+export function ch_closed(obj: usize): i32 { return isClosed(obj) ? 1 : 0; }
+
+export function channelWakeAll(obj: usize): void {
+  atomic.add<i32>(obj + F_NOT_EMPTY, 1);
+  wake(obj + F_NOT_EMPTY, i32.MAX_VALUE);
+  atomic.add<i32>(obj + F_NOT_FULL, 1);
+  wake(obj + F_NOT_FULL, i32.MAX_VALUE);
+}
+
+/** Messages queued (published or being written). */
+export function ch_depth(obj: usize): u32 { return atomic.load<u32>(obj, F_TAIL) - atomic.load<u32>(obj, F_HEAD); }
+export function ch_capacity(obj: usize): u32 { return load<u32>(obj, F_CAP); }
+export function ch_max_message(obj: usize): u32 { return load<u32>(obj, F_MAXMSG); }
+export function ch_inline_max(obj: usize): u32 { return load<u32>(obj, F_INLINE); }
+export function ch_flags(obj: usize): u32 { return load<u32>(obj, F_FLAGS); }
+
+/** Free the slots and every queued heap message. */
+export function channelDestroy(obj: usize): void {
+  const slots = <usize>load<u32>(obj, F_SLOTS);
+  if (slots == 0) return;
+  for (let pos = atomic.load<u32>(obj, F_HEAD); pos != atomic.load<u32>(obj, F_TAIL); pos++) {
+    const slot = slotAt(obj, pos);
+    const len = load<u32>(slot, S_LEN);
+    if (atomic.load<u32>(slot, S_SEQ) == pos + 1 && (len & HEAP) != 0 && len != TOMBSTONE) free(<usize>load<u32>(slot, S_DATA));
+  }
+  free(slots);
+  store<u32>(obj, 0, F_SLOTS);
+}
+
+/** ipcs: [depth, capacity, receivers waiting, senders waiting] */
+export function channelSummary(obj: usize, out: usize): void {
+  store<u32>(out, ch_depth(obj));
+  store<u32>(out, load<u32>(obj, F_CAP), 4);
+  store<u32>(out, atomic.load<u32>(obj, F_RECV_WAITING), 8);
+  store<u32>(out, atomic.load<u32>(obj, F_SEND_WAITING), 12);
+}

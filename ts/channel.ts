@@ -1,0 +1,254 @@
+// Channel: a bounded MPMC queue of messages through shared memory (assembly/channel.ts).
+// The host only copies payload bytes into the slot the core reserved and out of the slot it
+// handed over; the core moves every index.
+import { IpcObject } from './object';
+import { Kind } from './kinds';
+import { ClosedError, MessageTooLargeError, errorFor, checkInt, Status } from './errors';
+import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, type WaitOptions } from './wait';
+import { type Codec } from './codec';
+import { now } from './platform';
+
+const HEAP = 0x8000_0000;
+const S_LEN = 4;
+const S_DATA = 8;
+
+/** A slot reserved for a zero-copy send: write into `bytes`, then commit(). */
+export interface Reservation {
+  readonly bytes: Uint8Array;
+  commit(): void;
+}
+
+export class Channel<T = Uint8Array> extends IpcObject {
+  readonly kind = Kind.channel;
+  /** How values become bytes (set by rt.channel; per handle). */
+  codec!: Codec<T>;
+  /** Slots in the ring. */
+  readonly capacity: number = this.core.ch_capacity(this.offset);
+  /** Largest message accepted (MessageTooLargeError above). */
+  readonly maxMessageSize: number = this.core.ch_max_message(this.offset);
+  /** Messages up to this size are copied through the ring; larger ones travel in a heap block. */
+  readonly inlineSize: number = this.core.ch_inline_max(this.offset);
+  /** A slot kept by recvView() until the next receive. */
+  #viewSlot = 0;
+
+  // ---- sending ----
+
+  #encode(value: T): Uint8Array {
+    const bytes = this.codec.encode(value);
+    if (bytes.length > this.maxMessageSize) {
+      throw new MessageTooLargeError(`${this.label}: message of ${bytes.length} bytes exceeds maxMessageSize ${this.maxMessageSize}`, Status.TOO_LARGE);
+    }
+    return bytes;
+  }
+
+  /** One attempt: true if sent, false if the ring is full. */
+  #trySend(bytes: Uint8Array): boolean {
+    const core = this.core;
+    const slot = core.ch_reserve(this.offset, bytes.length);
+    if (slot > 0) {
+      this.segment.write(bytes.length <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), bytes);
+      core.ch_commit(this.offset, slot);
+      return true;
+    }
+    if (slot === Status.AGAIN) return false;
+    throw errorFor(slot, `${this.label}: send`);
+  }
+
+  /** Send, blocking while the ring is full (up to `timeout` ms). ClosedError once closed. */
+  send(value: T, timeout?: number): void {
+    this.live();
+    const bytes = this.#encode(value);
+    if (this.#trySend(bytes)) return;
+    mayBlock(() => `${this.label}: send()`, 'sendAsync()');
+    const deadline = deadlineOf(timeout);
+    for (;;) {
+      const left = deadline < 0 ? -1 : Math.max(0, deadline - now());
+      if (this.core.ch_wait(this.offset, 1, left) === Status.TIMEOUT) throw timeoutError(`${this.label}: send()`);
+      if (this.#trySend(bytes)) return;
+    }
+  }
+
+  /** Send if there is room now: false when full. Never blocks, never allocates a wait. */
+  trySend(value: T): boolean {
+    this.live();
+    return this.#trySend(this.#encode(value));
+  }
+
+  async sendAsync(value: T, options?: WaitOptions): Promise<void> {
+    this.live();
+    const bytes = this.#encode(value);
+    await this.#untilAsync(1, () => this.#trySend(bytes), 'sendAsync()', options);
+  }
+
+  /** Send several values, in order (blocking while full). */
+  sendMany(values: Iterable<T>, timeout?: number): number {
+    let n = 0;
+    for (const v of values) { this.send(v, timeout); n++; }
+    return n;
+  }
+
+  /** Zero-copy send: a writable view of n bytes in the ring (or a heap block); commit() publishes it. */
+  reserve(n: number): Reservation {
+    this.live();
+    checkInt(n, 'n', 0, this.maxMessageSize);
+    const core = this.core;
+    const slot = core.ch_reserve(this.offset, n);
+    if (slot === Status.AGAIN) throw errorFor(Status.AGAIN, `${this.label}: reserve(${n}): the ring is full`);
+    if (slot < 0) throw errorFor(slot, `${this.label}: reserve(${n})`);
+    const bytes = this.segment.view(n <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), n);
+    let done = false;
+    return {
+      bytes,
+      commit: () => {
+        if (done) throw new ClosedError(`${this.label}: this reservation was already committed`, Status.CLOSED);
+        done = true;
+        core.ch_commit(this.offset, slot);
+      },
+    };
+  }
+
+  // ---- receiving ----
+
+  #releaseView(): void {
+    if (this.#viewSlot !== 0) {
+      this.core.ch_release(this.offset, this.#viewSlot, 0);
+      this.#viewSlot = 0;
+    }
+  }
+
+  /** Where a taken slot's message lives, and its length. */
+  #locate(slot: number): [number, number] {
+    const len = this.segment.word(slot + S_LEN);
+    return len & HEAP ? [this.segment.word(slot + S_DATA), len & ~HEAP] : [slot + S_DATA, len];
+  }
+
+  /** One attempt: the message's slot, 0 when empty; ClosedError once closed and drained. */
+  #take(): number {
+    this.#releaseView();
+    const slot = this.core.ch_take(this.offset);
+    if (slot > 0) return slot;
+    if (slot === Status.AGAIN) return 0;
+    throw slot === Status.CLOSED
+      ? new ClosedError(`${this.label}: closed (end of stream)`, Status.CLOSED)
+      : errorFor(slot, `${this.label}: recv`);
+  }
+
+  #decode(slot: number): T {
+    const [addr, len] = this.#locate(slot);
+    const bytes = this.segment.read(addr, len);
+    this.core.ch_release(this.offset, slot, 0);
+    return this.codec.decode(bytes);
+  }
+
+  /** Receive, blocking while empty (up to `timeout` ms). ClosedError once closed and drained. */
+  recv(timeout?: number): T {
+    this.live();
+    let slot = this.#take();
+    if (slot !== 0) return this.#decode(slot);
+    mayBlock(() => `${this.label}: recv()`, 'recvAsync()');
+    const deadline = deadlineOf(timeout);
+    for (;;) {
+      const left = deadline < 0 ? -1 : Math.max(0, deadline - now());
+      if (this.core.ch_wait(this.offset, 0, left) === Status.TIMEOUT) throw timeoutError(`${this.label}: recv()`);
+      slot = this.#take();
+      if (slot !== 0) return this.#decode(slot);
+    }
+  }
+
+  /** Receive if a message is there now; undefined when empty. */
+  tryRecv(): T | undefined {
+    this.live();
+    const slot = this.#take();
+    return slot === 0 ? undefined : this.#decode(slot);
+  }
+
+  async recvAsync(options?: WaitOptions): Promise<T> {
+    this.live();
+    let slot = 0;
+    await this.#untilAsync(0, () => (slot = this.#take()) !== 0, 'recvAsync()', options);
+    return this.#decode(slot);
+  }
+
+  /** Wait for at least one message (blocking), then take up to max of those queued. */
+  recvMany(max: number, timeout?: number): T[] {
+    checkInt(max, 'max', 1, 0x7fff_ffff);
+    const out = [this.recv(timeout)];
+    for (let v; out.length < max && (v = this.#takeDecoded()) !== undefined;) out.push(v.value);
+    return out;
+  }
+
+  #takeDecoded(): { value: T } | undefined {
+    const slot = this.#take();
+    return slot === 0 ? undefined : { value: this.#decode(slot) };
+  }
+
+  /**
+   * Zero-copy receive of the next message's bytes (blocking while empty): a view into the
+   * ring or heap block, valid until the next receive on this handle. Not decoded.
+   */
+  recvView(timeout?: number): Uint8Array {
+    this.live();
+    let slot = this.#take();
+    if (slot === 0) {
+      mayBlock(() => `${this.label}: recvView()`, 'recvAsync()');
+      const deadline = deadlineOf(timeout);
+      while (slot === 0) {
+        const left = deadline < 0 ? -1 : Math.max(0, deadline - now());
+        if (this.core.ch_wait(this.offset, 0, left) === Status.TIMEOUT) throw timeoutError(`${this.label}: recvView()`);
+        slot = this.#take();
+      }
+    }
+    this.#viewSlot = slot;
+    const [addr, len] = this.#locate(slot);
+    return this.segment.view(addr, len);
+  }
+
+  /** for await (const v of channel): ends when the channel is closed and drained. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.recvAsync();
+      } catch (e) {
+        if (e instanceof ClosedError) return;
+        throw e;
+      }
+    }
+  }
+
+  /** Retry `attempt` until it succeeds, parking asynchronously between tries. */
+  async #untilAsync(send: 0 | 1, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
+    const { deadline, signal } = checkWaitOptions(options);
+    const core = this.core;
+    let registered = 0;
+    try {
+      for (;;) {
+        if (attempt()) return;
+        if (core.ch_arm(this.offset, send, registered) === Status.OK) { registered = 0; continue; }
+        registered = 1;
+        const parked = await parkArmed(this.segment, deadline, signal);
+        if (parked === 'aborted') throw abortReason(signal);
+        if (parked === 'timeout' && !attempt()) throw timeoutError(`${this.label}: ${what}`);
+        if (parked === 'timeout') return;
+      }
+    } finally {
+      if (registered) core.ch_disarm(this.offset, send);
+    }
+  }
+
+  // ---- state ----
+
+  /** Close the channel for everyone: senders get ClosedError; receivers drain, then see the end. */
+  override close(): void {
+    this.live();
+    this.core.ch_close(this.offset);
+  }
+
+  get closed(): boolean { return this.core.ch_closed(this.offset) === 1; }
+  /** Messages queued now. */
+  get depth(): number { return this.core.ch_depth(this.offset); }
+
+  override dispose(): void {
+    if (!this.disposed) this.#releaseView();
+    super.dispose();
+  }
+}
