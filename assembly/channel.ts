@@ -2,8 +2,9 @@
 // sequence number per slot), with an SPSC mode that claims without CAS.
 //
 // Object fields (after the header), producers' and consumers' words a cache line apart:
-//   +0 capacity (slots, a power of two)  +4 slot size  +8 inline max  +12 max message
-//   +16 flags (SPSC)  +20 closed  +24 slots (a heap block)
+//   +0 ring size (slots, a power of two >= 2)  +4 slot size  +8 inline max  +12 max message
+//   +16 flags (SPSC)  +20 closed  +24 slots (a heap block)  +28 capacity (1 on a ring of 2:
+//   the slot sequence protocol needs two slots, so a capacity-1 sender also checks head)
 //   +64 tail (next position to claim for a send)      +128 head (next to receive)
 //   +192 notEmpty sequence, +196 receivers waiting    +256 notFull sequence, +260 senders waiting
 // Slot: [seq][len][payload: inline bytes, or a heap block's offset when len has HEAP set]
@@ -35,6 +36,7 @@ const F_MAXMSG: usize = OBJ_HEADER + 12;
 const F_FLAGS: usize = OBJ_HEADER + 16;
 const F_CLOSED: usize = OBJ_HEADER + 20;
 const F_SLOTS: usize = OBJ_HEADER + 24;
+const F_LIMIT: usize = OBJ_HEADER + 28;
 const F_TAIL: usize = OBJ_HEADER + 64;
 const F_HEAD: usize = OBJ_HEADER + 128;
 const F_NOT_EMPTY: usize = OBJ_HEADER + 192;
@@ -55,10 +57,12 @@ export function channelInit(obj: usize, capacity: u32, inlineMax: u32, maxMessag
   if (capacity == 0 || capacity > (1 << 24) || (capacity & (capacity - 1)) != 0) return E_INVAL;
   if (inlineMax > 1 << 20 || maxMessage == 0 || maxMessage > 0x7ffffff0) return E_INVAL;
   const slotSize = (S_DATA + max<usize>(<usize>inlineMax, 4) + 7) & ~<usize>7;
-  const slots = alloc(<usize>capacity * slotSize, false);
+  const ring = max<u32>(capacity, 2);
+  const slots = alloc(<usize>ring * slotSize, false);
   if (slots < 0) return E_NOMEM;
-  for (let i: u32 = 0; i < capacity; i++) store<u32>(<usize>slots + <usize>i * slotSize, i, S_SEQ);
-  store<u32>(obj, capacity, F_CAP);
+  for (let i: u32 = 0; i < ring; i++) store<u32>(<usize>slots + <usize>i * slotSize, i, S_SEQ);
+  store<u32>(obj, ring, F_CAP);
+  store<u32>(obj, capacity, F_LIMIT);
   store<u32>(obj, <u32>slotSize, F_SLOT);
   store<u32>(obj, <u32>(slotSize - S_DATA), F_INLINE);
   store<u32>(obj, maxMessage, F_MAXMSG);
@@ -90,6 +94,7 @@ function claimSend(obj: usize): usize {
     const slot = slotAt(obj, pos);
     const dif = <i32>(atomic.load<u32>(slot, S_SEQ) - pos);
     if (dif == 0) {
+      if (atomic.load<u32>(obj, F_LIMIT) == 1 && pos != atomic.load<u32>(obj, F_HEAD)) return 0;
       if (isSpsc(obj)) { atomic.store<u32>(obj, pos + 1, F_TAIL); return slot; }
       const seen = atomic.cmpxchg<u32>(obj + F_TAIL, pos, pos + 1);
       if (seen == pos) return slot;
@@ -219,6 +224,7 @@ function ready(obj: usize, send: bool): bool {
   if (isClosed(obj)) return true;
   if (send) {
     const pos = atomic.load<u32>(obj, F_TAIL);
+    if (atomic.load<u32>(obj, F_LIMIT) == 1 && pos != atomic.load<u32>(obj, F_HEAD)) return false;
     return atomic.load<u32>(slotAt(obj, pos), S_SEQ) == pos;
   }
   const pos = atomic.load<u32>(obj, F_HEAD);
@@ -264,7 +270,7 @@ export function channelWakeAll(obj: usize): void {
 
 /** Messages queued (published or being written). */
 export function ch_depth(obj: usize): u32 { return atomic.load<u32>(obj, F_TAIL) - atomic.load<u32>(obj, F_HEAD); }
-export function ch_capacity(obj: usize): u32 { return load<u32>(obj, F_CAP); }
+export function ch_capacity(obj: usize): u32 { return load<u32>(obj, F_LIMIT); }
 export function ch_max_message(obj: usize): u32 { return load<u32>(obj, F_MAXMSG); }
 export function ch_inline_max(obj: usize): u32 { return load<u32>(obj, F_INLINE); }
 export function ch_flags(obj: usize): u32 { return load<u32>(obj, F_FLAGS); }
@@ -285,7 +291,7 @@ export function channelDestroy(obj: usize): void {
 /** ipcs: [depth, capacity, receivers waiting, senders waiting] */
 export function channelSummary(obj: usize, out: usize): void {
   store<u32>(out, ch_depth(obj));
-  store<u32>(out, load<u32>(obj, F_CAP), 4);
+  store<u32>(out, load<u32>(obj, F_LIMIT), 4);
   store<u32>(out, atomic.load<u32>(obj, F_RECV_WAITING), 8);
   store<u32>(out, atomic.load<u32>(obj, F_SEND_WAITING), 12);
 }

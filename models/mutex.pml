@@ -26,7 +26,7 @@
 //     re-reads the robust word after the CAS and lets go with E_NOT_RECOVERABLE.
 //
 // run: safety cc=-DSAFETY
-// run: death-race spin=-DMAXDEATHS=2 cc=-DSAFETY
+// run: two-deaths spin=-DMAXDEATHS=2 cc=-DSAFETY
 // mutant: BUG_NO_CONTENDED mutexStep parks without setting the contended bit
 // mutant: BUG_RELOCK_LOCKED a woken waiter re-locks with |1 instead of |2
 // mutant: BUG_GIVEUP_NO_WAKE mutexGiveUp does not pass the wake on
@@ -203,6 +203,7 @@ parking:
 #endif
      rc = E_TIMEOUT
   };
+  goto locked;
 
   /* ---- acquired(m): we hold the word; refuse it if the mutex is NOT_RECOVERABLE ---- */
 acquired:

@@ -1,0 +1,144 @@
+import { describe, it, expect } from 'vitest';
+import { Runtime, ClosedError, TimeoutError, MessageTooLargeError, OutOfMemoryError, KindMismatchError } from '../dist/node/index.js';
+import { runWorker } from './helpers';
+
+async function flow(opts: { producers: number; consumers: number; total: number; maxLen: number; capacity: number; spsc?: boolean; async?: boolean }) {
+  const rt = await Runtime.create({ size: 8 << 20, maxSize: 256 << 20 });
+  const ch = rt.channel('flow', { capacity: opts.capacity, spsc: opts.spsc, maxMessageSize: 4096 });
+  const base = rt.segment().stats().bytesInUse;
+  const per = opts.total / opts.producers;
+  const consumers = Array.from({ length: opts.consumers }, () => runWorker<any>(rt, 'channel-roles', { role: 'consume', name: 'flow', async: opts.async, only: opts.consumers === 1 }));
+  const producers = Array.from({ length: opts.producers }, (_, id) => runWorker<any>(rt, 'channel-roles', { role: 'produce', name: 'flow', id, count: per, maxLen: opts.maxLen, async: opts.async }));
+  const sent = await Promise.all(producers.map((p) => p.result));
+  ch.close();
+  const got = await Promise.all(consumers.map((c) => c.result));
+  await Promise.all([...producers, ...consumers].map((w) => w.worker.terminate()));
+  expect(got.reduce((s, g) => s + g.got, 0)).toBe(opts.total);                 // exactly once: none lost…
+  expect(got.every((g) => g.bad === 0 && g.outOfOrder === 0)).toBe(true);      // …intact, in per-producer order
+  expect(got.reduce((s, g) => (s + g.sum) >>> 0, 0)).toBe(sent.reduce((s, p) => (s + p.sum) >>> 0, 0));
+  if (opts.consumers === 1) expect(got[0].producers.map(([, n]: number[]) => n).sort()).toEqual(Array(opts.producers).fill(per));
+  expect(rt.segment().stats().bytesInUse).toBe(base + (opts.producers + opts.consumers) * 4096); // only the dead workers' scratch
+}
+
+describe('channel: every message exactly once, intact, in per-producer order', () => {
+  it('1 → 1, 10^6 messages of random sizes (some beyond the inline size)', () => flow({ producers: 1, consumers: 1, total: 1_000_000, maxLen: 120, capacity: 1024 }), 120_000);
+  it('1 → 1 in SPSC mode, 10^6 messages', () => flow({ producers: 1, consumers: 1, total: 1_000_000, maxLen: 64, capacity: 256, spsc: true }), 120_000);
+  it('4 → 4, 10^6 messages of random sizes (8 workers, 2 cores)', () => flow({ producers: 4, consumers: 4, total: 1_000_000, maxLen: 200, capacity: 256 }), 120_000);
+  it('4 → 1 through the async forms and for-await, large messages in heap blocks', () => flow({ producers: 4, consumers: 1, total: 40_000, maxLen: 3000, capacity: 64, async: true }), 120_000);
+});
+
+describe('channel semantics', () => {
+  it('close: receivers drain, then see the end; senders get ClosedError; blocked ones wake', async () => {
+    const rt = await Runtime.create();
+    const ch = rt.channel<string>('c', { capacity: 2, codec: 'string' });
+    ch.send('a');
+    ch.send('b');
+    const blockedSend = ch.sendAsync('c').catch((e) => e);
+    const empty = rt.channel('e');
+    const blockedRecv = empty.recvAsync().catch((e) => e);
+    const iter = (async () => { const out = []; for await (const v of empty) out.push(v); return out; })();
+    await new Promise((r) => setTimeout(r, 10));
+    ch.close();
+    empty.close();
+    expect(await blockedSend).toBeInstanceOf(ClosedError);
+    expect(await blockedRecv).toBeInstanceOf(ClosedError);
+    expect(await iter).toEqual([]);
+    expect(ch.recv()).toBe('a');
+    expect(ch.tryRecv()).toBe('b');
+    expect(() => ch.recv()).toThrow(/end of stream/);
+    expect(() => ch.send('x')).toThrow(ClosedError);
+    expect(ch.closed).toBe(true);
+  });
+
+  it('timeouts, try forms and back-pressure', async () => {
+    const rt = await Runtime.create();
+    const ch = rt.channel('c', { capacity: 1, codec: 'json' });
+    expect(ch.tryRecv()).toBeUndefined();
+    expect(() => ch.recv(10)).toThrow(TimeoutError);
+    await expect(ch.recvAsync({ timeout: 10 })).rejects.toThrow(TimeoutError);
+    expect(ch.trySend(1)).toBe(true);
+    expect(ch.trySend(2)).toBe(false);
+    expect(() => ch.send(2, 10)).toThrow(TimeoutError);
+    const ac = new AbortController();
+    const p = ch.sendAsync(3, { signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(p).rejects.toThrow('stop');
+    expect(ch.recv()).toBe(1);
+    expect(ch.tryRecv()).toBeUndefined(); // nothing half-sent by the aborted send
+    expect(rt.list()[0]!.state).toMatchObject({ depth: 0, receiversWaiting: 0, sendersWaiting: 0 });
+  });
+
+  it('codecs: bytes, string (UTF-8), json, msgpack, and a custom one', async () => {
+    const rt = await Runtime.create();
+    const s = rt.channel<string>('s', { codec: 'string' });
+    s.send('héllo wörld ✓');
+    expect(s.recv()).toBe('héllo wörld ✓');
+    const m = rt.channel<unknown>('m', { codec: 'msgpack' });
+    const value = { a: [1, 2n ** 40n], d: new Date(5), set: new Set([1]), bytes: new Uint8Array([1, 2]) };
+    m.send(value);
+    expect(m.recv()).toEqual(value);
+    const custom = rt.channel<number>('n', { codec: { name: 'u8', encode: (n: number) => new Uint8Array([n]), decode: (b: Uint8Array) => b[0]! } });
+    custom.send(42);
+    expect(custom.recv()).toBe(42);
+    // another handle to the same channel may decode differently: the codec is per handle
+    const raw = rt.channel('n');
+    custom.send(7);
+    expect(Array.from(raw.recv())).toEqual([7]);
+  });
+
+  it('zero copy: reserve/commit and recvView', async () => {
+    const rt = await Runtime.create();
+    const ch = rt.channel('z', { inlineSize: 56 });
+    for (const n of [16, 5000]) {
+      const r = ch.reserve(n);
+      r.bytes.fill(9);
+      r.commit();
+      expect(() => r.commit()).toThrow(/already committed/);
+      const v = ch.recvView();
+      expect(v.length).toBe(n);
+      expect(v.buffer).toBe(rt.segment().memory.buffer); // a view of the shared memory, no copy
+      expect(v.every((b) => b === 9)).toBe(true);
+    }
+    const blocks = rt.segment().stats().blocksInUse;
+    ch.tryRecv(); // the next receive releases the viewed slot (and its heap block)
+    expect(rt.segment().stats().blocksInUse).toBe(blocks - 1);
+  });
+
+  it('bad input: codec values, sizes, too large, wrong kind, closed handle', async () => {
+    const rt = await Runtime.create();
+    const ch = rt.channel('c', { maxMessageSize: 100 });
+    expect(() => ch.send('str' as never)).toThrow(TypeError);
+    expect(() => ch.send(new Uint8Array(101))).toThrow(MessageTooLargeError);
+    expect(() => ch.reserve(101)).toThrow(RangeError);
+    expect(() => ch.reserve(-1)).toThrow(RangeError);
+    expect(ch.depth).toBe(0);
+    expect(() => rt.channel('x', { capacity: 0 })).toThrow(RangeError);
+    expect(() => rt.channel('x', { capacity: 1.5 })).toThrow(TypeError);
+    expect(() => rt.channel('x', { maxMessageSize: -1 })).toThrow(RangeError);
+    expect(() => rt.channel('x', { codec: 'xml' as never })).toThrow(/codec/);
+    expect(() => rt.channel('x', { spsc: 1 as never })).toThrow(TypeError);
+    expect(() => rt.channel('c', { capacity: 8 })).toThrow(/exists with capacity 1024/);
+    expect(() => rt.mutex('c')).toThrow(KindMismatchError);
+    const j = rt.channel('j', { codec: 'json' });
+    expect(() => j.send(undefined)).toThrow(TypeError);
+    expect(() => j.send(() => 1)).toThrow(TypeError);
+    ch.dispose();
+    expect(() => ch.send(new Uint8Array(1))).toThrow(/handle is closed/);
+  });
+
+  it('a full segment: OutOfMemoryError, nothing lost, the ring keeps moving', async () => {
+    const rt = await Runtime.create({ size: 256 << 10, maxSize: 512 << 10 });
+    const ch = rt.channel('c', { capacity: 64, maxMessageSize: 200_000 });
+    const sent: number[] = [];
+    let err: unknown;
+    for (let i = 0; i < 64; i++) {
+      try { ch.send(new Uint8Array(100_000).fill(i & 255)); sent.push(i); } catch (e) { err = e; break; }
+    }
+    expect(err).toBeInstanceOf(OutOfMemoryError);
+    ch.send(new Uint8Array([1, 2, 3])); // small messages still go through the ring
+    for (const i of sent) expect(ch.recv()[0]).toBe(i & 255);
+    expect(Array.from(ch.recv())).toEqual([1, 2, 3]);
+    ch.send(new Uint8Array(100_000)); // room again
+    expect(ch.recv().length).toBe(100_000);
+  });
+});
