@@ -28,6 +28,30 @@ describe('channel: every message exactly once, intact, in per-producer order', (
 });
 
 describe('channel semantics', () => {
+  it('rendezvous (capacity 0): send returns only once a receiver took the message', async () => {
+    const rt = await Runtime.create();
+    const ch = rt.channel('r', { capacity: 0 });
+    expect(ch.capacity).toBe(0);
+    expect(ch.trySend(new Uint8Array([1]))).toBe(false); // nobody takes it at once: withdrawn
+    expect(() => ch.send(new Uint8Array([2]), 30)).toThrow(/withdrawn/);
+    expect(ch.depth).toBe(0);
+    const w = runWorker<any>(rt, 'channel-roles', { role: 'late-receiver', name: 'r', delay: 150 });
+    const t0 = Date.now();
+    ch.send(new Uint8Array([3])); // blocks until the worker's recv
+    const sentAt = Date.now();
+    const got = await w.result;
+    expect(got.value).toEqual([3]); // the withdrawn ones never arrive
+    expect(sentAt - t0).toBeGreaterThanOrEqual(100);
+    expect(got.at).toBeGreaterThanOrEqual(sentAt - 50);
+    const w2 = runWorker<any>(rt, 'channel-roles', { role: 'late-receiver', name: 'r', delay: 50 });
+    await ch.sendAsync(new Uint8Array([4]));
+    expect((await w2.result).value).toEqual([4]);
+    await Promise.all([w.worker.terminate(), w2.worker.terminate()]);
+    await expect(ch.sendAsync(new Uint8Array([5]), { timeout: 20 })).rejects.toThrow(TimeoutError);
+    expect(ch.tryRecv()).toBeUndefined();
+    expect(() => rt.channel('x', { capacity: 0, spsc: true })).toThrow(RangeError);
+  });
+
   it('close: receivers drain, then see the end; senders get ClosedError; blocked ones wake', async () => {
     const rt = await Runtime.create();
     const ch = rt.channel<string>('c', { capacity: 2, codec: 'string' });
@@ -112,7 +136,7 @@ describe('channel semantics', () => {
     expect(() => ch.reserve(101)).toThrow(RangeError);
     expect(() => ch.reserve(-1)).toThrow(RangeError);
     expect(ch.depth).toBe(0);
-    expect(() => rt.channel('x', { capacity: 0 })).toThrow(RangeError);
+    expect(() => rt.channel('x', { capacity: -1 })).toThrow(RangeError);
     expect(() => rt.channel('x', { capacity: 1.5 })).toThrow(TypeError);
     expect(() => rt.channel('x', { maxMessageSize: -1 })).toThrow(RangeError);
     expect(() => rt.channel('x', { codec: 'xml' as never })).toThrow(/codec/);

@@ -9,6 +9,7 @@ import { type Codec } from './codec';
 import { now } from './platform';
 
 const HEAP = 0x8000_0000;
+const RENDEZVOUS = 2;
 const S_LEN = 4;
 const S_DATA = 8;
 
@@ -18,18 +19,25 @@ export interface Reservation {
   commit(): void;
 }
 
+/** ms left until a deadline from deadlineOf (-1: none), for the core's blocking calls. */
+const remaining = (deadline: number): number => (deadline < 0 ? -1 : Math.max(0, deadline - now()));
+
 export class Channel<T = Uint8Array> extends IpcObject {
   readonly kind = Kind.channel;
   /** How values become bytes (set by rt.channel; per handle). */
   codec!: Codec<T>;
-  /** Slots in the ring. */
-  readonly capacity: number = this.core.ch_capacity(this.offset);
+  /** capacity 0: send returns only once a receiver has taken the message. */
+  readonly rendezvous: boolean = (this.core.ch_flags(this.offset) & RENDEZVOUS) !== 0;
+  /** Messages it can hold (0 for a rendezvous). */
+  readonly capacity: number = this.rendezvous ? 0 : this.core.ch_capacity(this.offset);
   /** Largest message accepted (MessageTooLargeError above). */
   readonly maxMessageSize: number = this.core.ch_max_message(this.offset);
   /** Messages up to this size are copied through the ring; larger ones travel in a heap block. */
   readonly inlineSize: number = this.core.ch_inline_max(this.offset);
   /** A slot kept by recvView() until the next receive. */
   #viewSlot = 0;
+  /** Position of the last message #trySend published (rendezvous waits on it). */
+  #sentPos = 0;
 
   // ---- sending ----
 
@@ -47,6 +55,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const slot = core.ch_reserve(this.offset, bytes.length);
     if (slot > 0) {
       this.segment.write(bytes.length <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), bytes);
+      this.#sentPos = this.segment.word(slot); // the slot's sequence is its position until committed
       core.ch_commit(this.offset, slot);
       return true;
     }
@@ -58,26 +67,61 @@ export class Channel<T = Uint8Array> extends IpcObject {
   send(value: T, timeout?: number): void {
     this.live();
     const bytes = this.#encode(value);
-    if (this.#trySend(bytes)) return;
-    mayBlock(() => `${this.label}: send()`, 'sendAsync()');
-    const deadline = deadlineOf(timeout);
-    for (;;) {
-      const left = deadline < 0 ? -1 : Math.max(0, deadline - now());
-      if (this.core.ch_wait(this.offset, 1, left) === Status.TIMEOUT) throw timeoutError(`${this.label}: send()`);
-      if (this.#trySend(bytes)) return;
+    if (!this.#trySend(bytes)) {
+      mayBlock(() => `${this.label}: send()`, 'sendAsync()');
+      const deadline = deadlineOf(timeout);
+      do {
+        if (this.core.ch_wait(this.offset, 1, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: send()`);
+      } while (!this.#trySend(bytes));
+      if (this.rendezvous) this.#awaitTaken(deadline);
+    } else if (this.rendezvous) {
+      mayBlock(() => `${this.label}: send()`, 'sendAsync()');
+      this.#awaitTaken(deadlineOf(timeout));
     }
   }
 
-  /** Send if there is room now: false when full. Never blocks, never allocates a wait. */
+  /** Rendezvous: block until a receiver took the message; on timeout or close it is withdrawn. */
+  #awaitTaken(deadline: number): void {
+    const rc = this.core.ch_wait_taken(this.offset, this.#sentPos, remaining(deadline));
+    if (rc === Status.TIMEOUT) throw timeoutError(`${this.label}: send() (no receiver took it; withdrawn)`);
+    if (rc < 0) throw errorFor(rc, `${this.label}: send() (withdrawn)`);
+  }
+
+  /**
+   * Send if there is room now: false when full. Never blocks. On a rendezvous channel it
+   * succeeds only if a receiver takes the message at once (else it is withdrawn).
+   */
   trySend(value: T): boolean {
     this.live();
-    return this.#trySend(this.#encode(value));
+    if (!this.#trySend(this.#encode(value))) return false;
+    return !this.rendezvous || this.core.ch_taken(this.offset, this.#sentPos) === 1 || this.core.ch_withdraw(this.offset, this.#sentPos) !== Status.OK;
   }
 
   async sendAsync(value: T, options?: WaitOptions): Promise<void> {
     this.live();
     const bytes = this.#encode(value);
     await this.#untilAsync(1, () => this.#trySend(bytes), 'sendAsync()', options);
+    if (this.rendezvous) await this.#takenAsync(this.#sentPos, options);
+  }
+
+  async #takenAsync(pos: number, options?: WaitOptions): Promise<void> {
+    const { deadline, signal } = checkWaitOptions(options);
+    const core = this.core;
+    let registered = 0;
+    for (;;) {
+      if (core.ch_arm_taken(this.offset, pos, registered) === Status.OK) {
+        if (core.ch_taken(this.offset, pos) === 1) return;
+        if (core.ch_withdraw(this.offset, pos) === Status.OK) throw new ClosedError(`${this.label}: closed before a receiver took the message (withdrawn)`, Status.CLOSED);
+        return;
+      }
+      registered = 1;
+      const parked = await parkArmed(this.segment, deadline, signal);
+      if (parked !== 'woken') {
+        core.ch_disarm(this.offset, 1);
+        if (core.ch_withdraw(this.offset, pos) !== Status.OK) return; // taken meanwhile: delivered
+        throw parked === 'aborted' ? abortReason(signal) : timeoutError(`${this.label}: sendAsync() (no receiver took it; withdrawn)`);
+      }
+    }
   }
 
   /** Send several values, in order (blocking while full). */
@@ -148,8 +192,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     mayBlock(() => `${this.label}: recv()`, 'recvAsync()');
     const deadline = deadlineOf(timeout);
     for (;;) {
-      const left = deadline < 0 ? -1 : Math.max(0, deadline - now());
-      if (this.core.ch_wait(this.offset, 0, left) === Status.TIMEOUT) throw timeoutError(`${this.label}: recv()`);
+      if (this.core.ch_wait(this.offset, 0, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: recv()`);
       slot = this.#take();
       if (slot !== 0) return this.#decode(slot);
     }
@@ -193,8 +236,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
       mayBlock(() => `${this.label}: recvView()`, 'recvAsync()');
       const deadline = deadlineOf(timeout);
       while (slot === 0) {
-        const left = deadline < 0 ? -1 : Math.max(0, deadline - now());
-        if (this.core.ch_wait(this.offset, 0, left) === Status.TIMEOUT) throw timeoutError(`${this.label}: recvView()`);
+        if (this.core.ch_wait(this.offset, 0, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: recvView()`);
         slot = this.#take();
       }
     }

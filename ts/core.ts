@@ -137,6 +137,10 @@ export interface Core {
   ch_arm(obj: number, send: number, registered: number): number;
   ch_disarm(obj: number, send: number): void;
   ch_wait(obj: number, send: number, timeoutMs: number): number;
+  ch_taken(obj: number, pos: number): number;
+  ch_withdraw(obj: number, pos: number): number;
+  ch_arm_taken(obj: number, pos: number, registered: number): number;
+  ch_wait_taken(obj: number, pos: number, timeoutMs: number): number;
   ch_close(obj: number): void;
   ch_closed(obj: number): number;
   ch_depth(obj: number): number;

@@ -23,7 +23,7 @@ if (d.role === 'produce') {
     if (d.async) await ch.sendAsync(m); else ch.send(m);
   }
   parentPort.postMessage({ sent: d.count, sum });
-} else {
+} else if (d.role === 'consume') {
   const next = new Map();
   let got = 0, bad = 0, outOfOrder = 0, sum = 0;
   const check = (m) => {
@@ -39,4 +39,9 @@ if (d.role === 'produce') {
   if (d.async) { for await (const m of ch) check(m); }
   else { for (;;) { let m; try { m = ch.recv(); } catch (e) { if (e.name === 'ClosedError') break; throw e; } check(m); } }
   parentPort.postMessage({ got, bad, outOfOrder, sum, producers: [...next.entries()] });
+} else if (d.role === 'late-receiver') {
+  // wait, then take one message and report when
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, d.delay);
+  const v = ch.recv();
+  parentPort.postMessage({ value: Array.from(v), at: Date.now() });
 }
