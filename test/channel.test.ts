@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Runtime, ClosedError, TimeoutError, MessageTooLargeError, OutOfMemoryError, KindMismatchError } from '../dist/node/index.js';
+import { Runtime, select, trySelect, ClosedError, TimeoutError, MessageTooLargeError, OutOfMemoryError, KindMismatchError } from '../dist/node/index.js';
 import { runWorker } from './helpers';
 
 async function flow(opts: { producers: number; consumers: number; total: number; maxLen: number; capacity: number; spsc?: boolean; async?: boolean }) {
@@ -28,6 +28,36 @@ describe('channel: every message exactly once, intact, in per-producer order', (
 });
 
 describe('channel semantics', () => {
+  it('select: whichever is ready first, fair among ready ones, timeouts, the end of all', async () => {
+    const rt = await Runtime.create();
+    const a = rt.channel<string>('a', { codec: 'string' });
+    const b = rt.channel<string>('b', { codec: 'string' });
+    expect(trySelect([a, b])).toBeUndefined();
+    const pending = select([a, b]);
+    await new Promise((r) => setTimeout(r, 10));
+    b.send('from b');
+    expect(await pending).toMatchObject({ index: 1, value: 'from b' });
+    expect(rt.list().every((o) => o.state.receiversWaiting === 0)).toBe(true); // nothing left registered
+    const counts = [0, 0];
+    for (let i = 0; i < 200; i++) { a.send('x'); b.send('y'); }
+    for (let i = 0; i < 200; i++) counts[(await select([a, b])).index]!++;
+    expect(Math.min(...counts)).toBeGreaterThan(50); // both ready: neither starves
+    while (trySelect([a, b])) { /* drain */ }
+    await expect(select([a, b], { timeout: 20 })).rejects.toThrow(TimeoutError);
+    const ac = new AbortController();
+    const aborted = select([a, b], { signal: ac.signal });
+    ac.abort(new Error('cancel'));
+    await expect(aborted).rejects.toThrow('cancel');
+    a.close();
+    const later = select([a, b]); // a is closed and drained: wait on b only (no busy loop)
+    await new Promise((r) => setTimeout(r, 10));
+    b.send('last');
+    expect((await later).value).toBe('last');
+    b.close();
+    await expect(select([a, b])).rejects.toThrow(ClosedError);
+    expect(() => trySelect([] as never)).toThrow(TypeError);
+  });
+
   it('rendezvous (capacity 0): send returns only once a receiver took the message', async () => {
     const rt = await Runtime.create();
     const ch = rt.channel('r', { capacity: 0 });

@@ -22,6 +22,8 @@ export { Guard } from './wait';
 export type { WaitOptions } from './wait';
 export { Channel } from './channel';
 export type { Reservation } from './channel';
+export { select, trySelect } from './select';
+export type { Selected } from './select';
 export { bytesCodec, stringCodec, jsonCodec, msgpackCodec } from './codec';
 export type { Codec, CodecName } from './codec';
 export { Kind } from './kinds';
