@@ -16,6 +16,7 @@ import { BARRIER_SIZE, barrierInit, barrierSummary, barrierWakeAll } from './bar
 import { RWLOCK_SIZE, rwSummary, rwWakeAll } from './rwlock';
 import { SNAPSHOT_SIZE, snapshotInit, snapshotSummary, snapshotOnDeath, snapshotWakeAll, snapshotDestroy } from './snapshot';
 import { CHANNEL_SIZE, channelInit, channelSummary, channelWakeAll, channelDestroy } from './channel';
+import { pipeSummary, PIPE_BUF } from './pipe';
 import { ONCE_SIZE, LATCH_SIZE, onceSummary, onceOnDeath, onceWakeAll, latchInit, latchSummary, latchWakeAll } from './once';
 
 export const KIND_SHM: u32 = 1;
@@ -34,7 +35,8 @@ export const KIND_SNAPSHOT: u32 = 13;
 export const KIND_ONCE: u32 = 14;
 export const KIND_LATCH: u32 = 15;
 export const KIND_CHANNEL: u32 = 16;
-export const KIND_MAX: u32 = 16;
+export const KIND_PIPE: u32 = 17;
+export const KIND_MAX: u32 = 17;
 
 /** Total object size (header included) for these creation parameters; < 0 if they are invalid. */
 export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
@@ -53,7 +55,7 @@ export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
     case KIND_SNAPSHOT: return SNAPSHOT_SIZE;
     case KIND_ONCE: return ONCE_SIZE;
     case KIND_LATCH: return LATCH_SIZE;
-    case KIND_CHANNEL: return CHANNEL_SIZE;
+    case KIND_CHANNEL: case KIND_PIPE: return CHANNEL_SIZE;
   }
   return -1;
 }
@@ -68,6 +70,7 @@ export function kindInit(kind: u32, obj: usize, a0: u32, a1: u32, a2: u32, a3: u
     case KIND_SNAPSHOT: return snapshotInit(obj);
     case KIND_LATCH: return latchInit(obj, a0);
     case KIND_CHANNEL: return channelInit(obj, a0, a1, a2, a3);
+    case KIND_PIPE: return channelInit(obj, a0, PIPE_BUF, PIPE_BUF, 0);
   }
   return kind <= KIND_MAX ? OK : E_INVAL;
 }
@@ -90,6 +93,7 @@ export function kindSummary(kind: u32, obj: usize, out: usize): void {
     case KIND_ONCE: onceSummary(obj, out); break;
     case KIND_LATCH: latchSummary(obj, out); break;
     case KIND_CHANNEL: channelSummary(obj, out); break;
+    case KIND_PIPE: pipeSummary(obj, out); break;
   }
 }
 
@@ -107,7 +111,7 @@ export function kindOnRemove(kind: u32, obj: usize): void {
     case KIND_SNAPSHOT: snapshotWakeAll(obj); break;
     case KIND_ONCE: onceWakeAll(obj); break;
     case KIND_LATCH: latchWakeAll(obj); break;
-    case KIND_CHANNEL: channelWakeAll(obj); break;
+    case KIND_CHANNEL: case KIND_PIPE: channelWakeAll(obj); break;
   }
 }
 
@@ -115,7 +119,7 @@ export function kindOnRemove(kind: u32, obj: usize): void {
 export function kindOnDestroy(kind: u32, obj: usize): void {
   switch (kind) {
     case KIND_SNAPSHOT: snapshotDestroy(obj); break;
-    case KIND_CHANNEL: channelDestroy(obj); break;
+    case KIND_CHANNEL: case KIND_PIPE: channelDestroy(obj); break;
   }
 }
 

@@ -23,7 +23,7 @@ export interface Reservation {
 const remaining = (deadline: number): number => (deadline < 0 ? -1 : Math.max(0, deadline - now()));
 
 export class Channel<T = Uint8Array> extends IpcObject {
-  readonly kind = Kind.channel;
+  readonly kind: number = Kind.channel;
   /** How values become bytes (set by rt.channel; per handle). */
   codec!: Codec<T>;
   /** capacity 0: send returns only once a receiver has taken the message. */
@@ -50,9 +50,12 @@ export class Channel<T = Uint8Array> extends IpcObject {
   }
 
   /** One attempt: true if sent, false if the ring is full. */
+  /** Claim a slot for len bytes (a pipe refuses once its readers are gone). */
+  protected reserveSlot(len: number): number { return this.core.ch_reserve(this.offset, len); }
+
   #trySend(bytes: Uint8Array): boolean {
     const core = this.core;
-    const slot = core.ch_reserve(this.offset, bytes.length);
+    const slot = this.reserveSlot(bytes.length);
     if (slot > 0) {
       this.segment.write(bytes.length <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), bytes);
       this.#sentPos = this.segment.word(slot); // the slot's sequence is its position until committed
@@ -136,7 +139,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     this.live();
     checkInt(n, 'n', 0, this.maxMessageSize);
     const core = this.core;
-    const slot = core.ch_reserve(this.offset, n);
+    const slot = this.reserveSlot(n);
     if (slot === Status.AGAIN) throw errorFor(Status.AGAIN, `${this.label}: reserve(${n}): the ring is full`);
     if (slot < 0) throw errorFor(slot, `${this.label}: reserve(${n})`);
     const bytes = this.segment.view(n <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), n);

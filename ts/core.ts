@@ -148,6 +148,10 @@ export interface Core {
   ch_max_message(obj: number): number;
   ch_inline_max(obj: number): number;
   ch_flags(obj: number): number;
+  pipe_open(obj: number, writer: number): number;
+  pipe_close(obj: number, writer: number): number;
+  pipe_reserve(obj: number, len: number): number;
+  pipe_broken(obj: number): number;
 }
 
 /** Where the compiled core comes from: a compiled module, its bytes, or a URL to fetch. */

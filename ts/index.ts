@@ -23,6 +23,7 @@ export type { WaitOptions } from './wait';
 export { Channel } from './channel';
 export type { Reservation } from './channel';
 export { select, trySelect } from './select';
+export { Pipe, PipeReader, PipeWriter, PIPE_BUF } from './pipe';
 export type { Selected } from './select';
 export { bytesCodec, stringCodec, jsonCodec, msgpackCodec } from './codec';
 export type { Codec, CodecName } from './codec';

@@ -18,6 +18,7 @@ export const Kind = {
   once: 14,
   latch: 15,
   channel: 16,
+  pipe: 17,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -47,6 +48,7 @@ const stateWords: Record<number, readonly string[]> = {
   [Kind.once]: ['done', 'runner'],
   [Kind.latch]: ['count'],
   [Kind.channel]: ['depth', 'capacity', 'receiversWaiting', 'sendersWaiting'],
+  [Kind.pipe]: ['chunks', 'writers', 'readers', 'broken'],
 };
 
 export function describeState(kind: number, words: readonly number[]): Record<string, number> {

@@ -19,6 +19,8 @@ import { RwLock } from './rwlock';
 import { Snapshot, type SnapshotCodec } from './snapshot';
 import { Once, Latch } from './once';
 import { Channel } from './channel';
+import { Pipe } from './pipe';
+import { bytesCodec } from './codec';
 import { resolveCodec, type Codec, type CodecName } from './codec';
 
 /** Key of the handle inside workerData (Node) or the first message (browsers). */
@@ -71,6 +73,7 @@ const classes = new Map<number, ObjectClass>([
   [Kind.ticketlock, TicketLock], [Kind.peterson, PetersonLock], [Kind.mutex, Mutex], [Kind.semaphore, Semaphore],
   [Kind.condvar, CondVar], [Kind.monitor, Monitor], [Kind.barrier, Barrier], [Kind.rwlock, RwLock],
   [Kind.snapshot, Snapshot], [Kind.once, Once], [Kind.latch, Latch], [Kind.channel, Channel],
+  [Kind.pipe, Pipe],
 ]);
 
 export interface ChannelOptions<T = unknown> extends OpenOptions {
@@ -299,6 +302,15 @@ export class Runtime {
     }
     ch.codec = codec;
     return ch;
+  }
+
+  /** A named pipe (mkfifo): open write ends and read ends with pipe.writer() and pipe.reader(). */
+  pipe(name?: string, options: OpenOptions & { capacity?: number } = {}): Pipe {
+    checkInt(options.capacity ?? 64, 'capacity', 1, 1 << 20);
+    const capacity = 2 ** Math.ceil(Math.log2(options.capacity ?? 64));
+    const p = this.#open(Kind.pipe, name, options, true, [capacity]) as Pipe;
+    p.codec = bytesCodec;
+    return p;
   }
 
   /** A snapshot: versions published by pointer swap, read wait-free. */
