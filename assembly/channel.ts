@@ -17,6 +17,11 @@
 // block and only its offset travels (the lecture notes' LPC rule). A sender that cannot get
 // a block publishes a tombstone, which receivers skip: a claimed slot is never left empty.
 //
+// Unbounded mode (capacity Infinity): no ring. Each message is a heap node laid out like a
+// slot, [next][len][bytes], linked at the tail under the internal lock on commit and unlinked
+// at the head on take; a full segment refuses the send (E_NOMEM) before anything is queued.
+// `reserved` counts nodes being written, so the end of stream waits for them.
+//
 // Waiting: a blocked receiver increments `receivers waiting`, reads notEmpty, tries once
 // more, then parks on notEmpty; a sender, after publishing, bumps notEmpty and wakes only
 // if someone waits. Both sides' accesses are sequentially consistent, so either the
@@ -27,6 +32,7 @@ import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_NOMEM, E_TOO_LARGE, E_INVAL } from 
 import { OBJ_HEADER, objRemoved } from './object';
 import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { alloc, free } from './alloc';
+import { lockAcquire, lockRelease } from './lock';
 import { armWait, wait_value } from './local';
 
 const F_CAP: usize = OBJ_HEADER;
@@ -43,10 +49,17 @@ const F_NOT_EMPTY: usize = OBJ_HEADER + 192;
 const F_RECV_WAITING: usize = OBJ_HEADER + 196;
 const F_NOT_FULL: usize = OBJ_HEADER + 256;
 const F_SEND_WAITING: usize = OBJ_HEADER + 260;
+// unbounded mode: the list (its words live where the ring's indices would)
+const U_LOCK: usize = OBJ_HEADER + 68;
+const U_TAIL: usize = OBJ_HEADER + 72;
+const U_COUNT: usize = OBJ_HEADER + 76;
+const U_RESERVED: usize = OBJ_HEADER + 80;
+const U_HEAD: usize = OBJ_HEADER + 132;
 export const CHANNEL_SIZE: usize = OBJ_HEADER + 320;
 
 export const SPSC: u32 = 1;
 export const RENDEZVOUS: u32 = 2;
+export const UNBOUNDED: u32 = 4;
 const HEAP: u32 = 0x80000000;
 const TOMBSTONE: u32 = 0x7fffffff;
 const S_SEQ: usize = 0;
@@ -57,6 +70,12 @@ export const S_DATA: usize = 8;
 export function channelInit(obj: usize, capacity: u32, inlineMax: u32, maxMessage: u32, flags: u32): i32 {
   if (capacity == 0 || capacity > (1 << 24) || (capacity & (capacity - 1)) != 0) return E_INVAL;
   if (inlineMax > 1 << 20 || maxMessage == 0 || maxMessage > 0x7ffffff0) return E_INVAL;
+  if (flags & UNBOUNDED) {
+    store<u32>(obj, maxMessage, F_INLINE);   // every message is "inline" in its node
+    store<u32>(obj, maxMessage, F_MAXMSG);
+    store<u32>(obj, flags, F_FLAGS);
+    return OK;
+  }
   const slotSize = (S_DATA + max<usize>(<usize>inlineMax, 4) + 7) & ~<usize>7;
   const ring = max<u32>(capacity, 2);
   const slots = alloc(<usize>ring * slotSize, false);
@@ -76,6 +95,33 @@ export function channelInit(obj: usize, capacity: u32, inlineMax: u32, maxMessag
   return <usize>load<u32>(obj, F_SLOTS) + <usize>(pos & (load<u32>(obj, F_CAP) - 1)) * <usize>load<u32>(obj, F_SLOT);
 }
 @inline function isSpsc(obj: usize): bool { return (load<u32>(obj, F_FLAGS) & SPSC) != 0; }
+@inline function isUnbounded(obj: usize): bool { return (load<u32>(obj, F_FLAGS) & UNBOUNDED) != 0; }
+
+// ---- unbounded mode: a locked list of nodes ----
+
+function listPush(obj: usize, node: usize): void {
+  store<u32>(node, 0, S_SEQ);
+  lockAcquire(obj + U_LOCK);
+  const tail = <usize>load<u32>(obj, U_TAIL);
+  if (tail != 0) store<u32>(tail, <u32>node, S_SEQ); else atomic.store<u32>(obj, <u32>node, U_HEAD);
+  store<u32>(obj, <u32>node, U_TAIL);
+  atomic.add<u32>(obj + U_COUNT, 1);
+  lockRelease(obj + U_LOCK);
+}
+
+function listPop(obj: usize): usize {
+  if (atomic.load<u32>(obj, U_HEAD) == 0) return 0;
+  lockAcquire(obj + U_LOCK);
+  const node = <usize>atomic.load<u32>(obj, U_HEAD);
+  if (node != 0) {
+    const next = load<u32>(node, S_SEQ);
+    atomic.store<u32>(obj, next, U_HEAD);
+    if (next == 0) store<u32>(obj, 0, U_TAIL);
+    atomic.sub<u32>(obj + U_COUNT, 1);
+  }
+  lockRelease(obj + U_LOCK);
+  return node;
+}
 @inline function isClosed(obj: usize): bool { return atomic.load<u32>(obj, F_CLOSED) != 0 || objRemoved(obj); }
 
 /** Wake one side's waiters if there are any: bump its sequence first (they park on it). */
@@ -115,6 +161,13 @@ function claimSend(obj: usize): usize {
 export function ch_reserve(obj: usize, len: u32): i32 {
   if (isClosed(obj)) return E_CLOSED;
   if (len > load<u32>(obj, F_MAXMSG)) return E_TOO_LARGE;
+  if (isUnbounded(obj)) {
+    const node = alloc(S_DATA + <usize>len, false);
+    if (node < 0) return E_NOMEM;
+    store<u32>(<usize>node, len, S_LEN);
+    atomic.add<u32>(obj + U_RESERVED, 1);
+    return node;
+  }
   const slot = claimSend(obj);
   if (slot == 0) return E_AGAIN;
   if (len <= load<u32>(obj, F_INLINE)) {
@@ -140,6 +193,12 @@ export function ch_len(slot: usize): u32 { return load<u32>(slot, S_LEN) & ~HEAP
 
 /** Publish a reserved slot. */
 export function ch_commit(obj: usize, slot: usize): void {
+  if (isUnbounded(obj)) {
+    listPush(obj, slot);
+    atomic.sub<u32>(obj + U_RESERVED, 1);
+    signal(obj, F_NOT_EMPTY, F_RECV_WAITING);
+    return;
+  }
   const pos = atomic.load<u32>(slot, S_SEQ);
   atomic.store<u32>(slot, pos + 1, S_SEQ);
   signal(obj, F_NOT_EMPTY, F_RECV_WAITING);
@@ -171,6 +230,11 @@ function claimRecv(obj: usize): usize {
  * empty, or E_CLOSED once closed and drained.
  */
 export function ch_take(obj: usize): i32 {
+  if (isUnbounded(obj)) {
+    const node = listPop(obj);
+    if (node != 0) return <i32>node;
+    return isClosed(obj) && atomic.load<u32>(obj, U_RESERVED) == 0 && atomic.load<u32>(obj, U_HEAD) == 0 ? E_CLOSED : E_AGAIN;
+  }
   while (true) {
     const slot = claimRecv(obj);
     if (slot == 0) {
@@ -184,6 +248,7 @@ export function ch_take(obj: usize): i32 {
 }
 
 function freeSlot(obj: usize, slot: usize, keepBlock: bool): void {
+  if (isUnbounded(obj)) { free(slot); return; }
   const len = load<u32>(slot, S_LEN);
   if ((len & HEAP) != 0 && !keepBlock) free(<usize>load<u32>(slot, S_DATA));
   const cap = load<u32>(obj, F_CAP);
@@ -223,6 +288,7 @@ export function ch_disarm(obj: usize, send: i32): void {
 /** Would the next send (receive) find room (a message, or the end)? */
 function ready(obj: usize, send: bool): bool {
   if (isClosed(obj)) return true;
+  if (isUnbounded(obj)) return send || atomic.load<u32>(obj, U_HEAD) != 0;
   if (send) {
     const pos = atomic.load<u32>(obj, F_TAIL);
     if (atomic.load<u32>(obj, F_LIMIT) == 1 && pos != atomic.load<u32>(obj, F_HEAD)) return false;
@@ -238,10 +304,9 @@ function ready(obj: usize, send: bool): bool {
  */
 export function ch_wait(obj: usize, send: i32, timeoutMs: f64): i32 {
   const deadline = deadlineFrom(timeoutMs);
-  const pos = atomic.load<u32>(obj + (send ? F_TAIL : F_HEAD));
-  const slot = slotAt(obj, pos);
-  const seen = atomic.load<u32>(slot, S_SEQ);
-  if (!ready(obj, send != 0) && spinWhile(slot + S_SEQ, <i32>seen) && ready(obj, send != 0)) return OK;
+  const word = isUnbounded(obj) ? obj + U_HEAD : slotAt(obj, atomic.load<u32>(obj + (send ? F_TAIL : F_HEAD))) + S_SEQ;
+  const seen = atomic.load<u32>(word);
+  if (!ready(obj, send != 0) && spinWhile(word, <i32>seen) && ready(obj, send != 0)) return OK;
   let registered = 0;
   while (true) {
     if (ch_arm(obj, send, registered) == OK) return OK;
@@ -316,7 +381,10 @@ export function channelWakeAll(obj: usize): void {
 }
 
 /** Messages queued (published or being written). */
-export function ch_depth(obj: usize): u32 { return atomic.load<u32>(obj, F_TAIL) - atomic.load<u32>(obj, F_HEAD); }
+export function ch_depth(obj: usize): u32 {
+  if (isUnbounded(obj)) return atomic.load<u32>(obj, U_COUNT);
+  return atomic.load<u32>(obj, F_TAIL) - atomic.load<u32>(obj, F_HEAD);
+}
 export function ch_capacity(obj: usize): u32 { return load<u32>(obj, F_LIMIT); }
 export function ch_max_message(obj: usize): u32 { return load<u32>(obj, F_MAXMSG); }
 export function ch_inline_max(obj: usize): u32 { return load<u32>(obj, F_INLINE); }
@@ -324,6 +392,10 @@ export function ch_flags(obj: usize): u32 { return load<u32>(obj, F_FLAGS); }
 
 /** Free the slots and every queued heap message. */
 export function channelDestroy(obj: usize): void {
+  if (isUnbounded(obj)) {
+    for (let node = listPop(obj); node != 0; node = listPop(obj)) free(node);
+    return;
+  }
   const slots = <usize>load<u32>(obj, F_SLOTS);
   if (slots == 0) return;
   for (let pos = atomic.load<u32>(obj, F_HEAD); pos != atomic.load<u32>(obj, F_TAIL); pos++) {

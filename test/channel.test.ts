@@ -3,6 +3,7 @@ import { Runtime, select, trySelect, ClosedError, TimeoutError, MessageTooLargeE
 import { runWorker } from './helpers';
 
 async function flow(opts: { producers: number; consumers: number; total: number; maxLen: number; capacity: number; spsc?: boolean; async?: boolean }) {
+  // (capacity Infinity: an unbounded channel)
   const rt = await Runtime.create({ size: 8 << 20, maxSize: 256 << 20 });
   const ch = rt.channel('flow', { capacity: opts.capacity, spsc: opts.spsc, maxMessageSize: 4096 });
   const base = rt.segment().stats().bytesInUse;
@@ -24,6 +25,7 @@ describe('channel: every message exactly once, intact, in per-producer order', (
   it('1 → 1, 10^6 messages of random sizes (some beyond the inline size)', () => flow({ producers: 1, consumers: 1, total: 1_000_000, maxLen: 120, capacity: 1024 }), 120_000);
   it('1 → 1 in SPSC mode, 10^6 messages', () => flow({ producers: 1, consumers: 1, total: 1_000_000, maxLen: 64, capacity: 256, spsc: true }), 120_000);
   it('4 → 4, 10^6 messages of random sizes (8 workers, 2 cores)', () => flow({ producers: 4, consumers: 4, total: 1_000_000, maxLen: 200, capacity: 256 }), 120_000);
+  it('4 → 4 unbounded, 200 000 messages', () => flow({ producers: 4, consumers: 4, total: 200_000, maxLen: 100, capacity: Infinity }), 120_000);
   it('4 → 1 through the async forms and for-await, large messages in heap blocks', () => flow({ producers: 4, consumers: 1, total: 40_000, maxLen: 3000, capacity: 64, async: true }), 120_000);
 });
 
@@ -178,6 +180,27 @@ describe('channel semantics', () => {
     expect(() => j.send(() => 1)).toThrow(TypeError);
     ch.dispose();
     expect(() => ch.send(new Uint8Array(1))).toThrow(/handle is closed/);
+  });
+
+  it('unbounded: grows until the segment is full, then OutOfMemoryError with nothing lost', async () => {
+    const rt = await Runtime.create({ size: 256 << 10, maxSize: 1 << 20 });
+    const ch = rt.channel('u', { capacity: Infinity });
+    expect(ch.capacity).toBe(Infinity);
+    let n = 0;
+    let err: unknown;
+    for (;;) {
+      try { ch.send(new Uint8Array(1000).fill(n & 255)); n++; } catch (e) { err = e; break; }
+    }
+    expect(err).toBeInstanceOf(OutOfMemoryError);
+    expect(n).toBeGreaterThan(500);
+    expect(ch.depth).toBe(n);
+    expect(rt.segment().memory.buffer.byteLength).toBe(1 << 20);
+    for (let i = 0; i < n; i++) expect(ch.recv()[0]).toBe(i & 255);
+    expect(ch.tryRecv()).toBeUndefined();
+    ch.send(new Uint8Array(1000)); // room again
+    ch.close();
+    expect(ch.recv().length).toBe(1000);
+    expect(() => ch.recv()).toThrow(ClosedError);
   });
 
   it('a full segment: OutOfMemoryError, nothing lost, the ring keeps moving', async () => {

@@ -10,6 +10,7 @@ import { now } from './platform';
 
 const HEAP = 0x8000_0000;
 const RENDEZVOUS = 2;
+const UNBOUNDED = 4;
 const S_LEN = 4;
 const S_DATA = 8;
 
@@ -28,8 +29,8 @@ export class Channel<T = Uint8Array> extends IpcObject {
   codec!: Codec<T>;
   /** capacity 0: send returns only once a receiver has taken the message. */
   readonly rendezvous: boolean = (this.core.ch_flags(this.offset) & RENDEZVOUS) !== 0;
-  /** Messages it can hold (0 for a rendezvous). */
-  readonly capacity: number = this.rendezvous ? 0 : this.core.ch_capacity(this.offset);
+  /** Messages it can hold (0 for a rendezvous, Infinity when unbounded: it grows in the segment's heap). */
+  readonly capacity: number = this.rendezvous ? 0 : (this.core.ch_flags(this.offset) & UNBOUNDED) !== 0 ? Infinity : this.core.ch_capacity(this.offset);
   /** Largest message accepted (MessageTooLargeError above). */
   readonly maxMessageSize: number = this.core.ch_max_message(this.offset);
   /** Messages up to this size are copied through the ring; larger ones travel in a heap block. */

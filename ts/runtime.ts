@@ -77,7 +77,7 @@ const classes = new Map<number, ObjectClass>([
 ]);
 
 export interface ChannelOptions<T = unknown> extends OpenOptions {
-  /** Slots in the ring (rounded up to a power of two); 0 for a rendezvous. Default 1024. */
+  /** Slots in the ring (rounded up to a power of two); 0 for a rendezvous; Infinity for unbounded. Default 1024. */
   capacity?: number;
   /** Largest message in bytes. Default 1 MiB. */
   maxMessageSize?: number;
@@ -288,15 +288,16 @@ export class Runtime {
    */
   channel<T = Uint8Array>(name?: string, options: ChannelOptions<T> = {}): Channel<T> {
     const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
-    checkInt(options.capacity ?? 1024, 'capacity', 0, 1 << 24);
+    const unbounded = options.capacity === Infinity;
+    if (!unbounded) checkInt(options.capacity ?? 1024, 'capacity', 0, 1 << 24);
     const rendezvous = options.capacity === 0;
-    if (rendezvous && options.spsc) throw new RangeError('a rendezvous channel (capacity 0) cannot be spsc');
-    const capacity = rendezvous ? 1 : 2 ** Math.ceil(Math.log2(options.capacity ?? 1024));
+    if ((rendezvous || unbounded) && options.spsc) throw new RangeError('spsc needs a bounded capacity >= 1');
+    const capacity = rendezvous || unbounded ? 1 : 2 ** Math.ceil(Math.log2(options.capacity ?? 1024));
     const maxMessageSize = checkInt(options.maxMessageSize ?? 1 << 20, 'maxMessageSize', 1, 0x7fff_fff0);
     const inlineSize = checkInt(options.inlineSize ?? 56, 'inlineSize', 0, 1 << 20);
     if (options.spsc !== undefined && typeof options.spsc !== 'boolean') throw new TypeError(`spsc must be a boolean, got ${describe(options.spsc)}`);
-    const ch = this.#open(Kind.channel, name, options, true, [capacity, inlineSize, maxMessageSize, (options.spsc ? 1 : 0) | (rendezvous ? 2 : 0)]) as Channel<T>;
-    if (options.capacity !== undefined && ch.capacity !== (rendezvous ? 0 : capacity)) {
+    const ch = this.#open(Kind.channel, name, options, true, [capacity, inlineSize, maxMessageSize, (options.spsc ? 1 : 0) | (rendezvous ? 2 : 0) | (unbounded ? 4 : 0)]) as Channel<T>;
+    if (options.capacity !== undefined && ch.capacity !== (rendezvous ? 0 : unbounded ? Infinity : capacity)) {
       ch.dispose();
       throw new RangeError(`channel "${name}" exists with capacity ${ch.capacity}`);
     }
