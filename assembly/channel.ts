@@ -22,6 +22,12 @@
 // at the head on take; a full segment refuses the send (E_NOMEM) before anything is queued.
 // `reserved` counts nodes being written, so the end of stream waits for them.
 //
+// Dead peers: a thread registers as a sender or receiver on its first send or receive (a
+// table of PEERS thread ids per side). When a thread dies, it leaves the tables; if that
+// empties a side, SENDERS_GONE or RECEIVERS_GONE is set and everyone is woken: a receiver
+// finding the ring empty, or a sender finding it full, then gets E_DEAD_PEER instead of
+// waiting forever. A new registration on that side clears the flag.
+//
 // Waiting: a blocked receiver increments `receivers waiting`, reads notEmpty, tries once
 // more, then parks on notEmpty; a sender, after publishing, bumps notEmpty and wakes only
 // if someone waits. Both sides' accesses are sequentially consistent, so either the
@@ -33,7 +39,8 @@ import { OBJ_HEADER, objRemoved } from './object';
 import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { alloc, free } from './alloc';
 import { lockAcquire, lockRelease } from './lock';
-import { armWait, wait_value } from './local';
+import { armWait, wait_value, selfTid } from './local';
+import { E_DEAD_PEER } from './status';
 
 const F_CAP: usize = OBJ_HEADER;
 const F_SLOT: usize = OBJ_HEADER + 4;
@@ -55,7 +62,15 @@ const U_TAIL: usize = OBJ_HEADER + 72;
 const U_COUNT: usize = OBJ_HEADER + 76;
 const U_RESERVED: usize = OBJ_HEADER + 80;
 const U_HEAD: usize = OBJ_HEADER + 132;
-export const CHANNEL_SIZE: usize = OBJ_HEADER + 320;
+// dead peers: the threads that have sent / received (up to PEERS each), and whether all of
+// one side has died
+const F_PEERS_GONE: usize = OBJ_HEADER + 320;
+const F_SENDERS: usize = OBJ_HEADER + 384;
+const F_RECEIVERS: usize = OBJ_HEADER + 448;
+const PEERS: u32 = 16;
+const SENDERS_GONE: u32 = 1;
+const RECEIVERS_GONE: u32 = 2;
+export const CHANNEL_SIZE: usize = OBJ_HEADER + 512;
 
 export const SPSC: u32 = 1;
 export const RENDEZVOUS: u32 = 2;
@@ -169,7 +184,7 @@ export function ch_reserve(obj: usize, len: u32): i32 {
     return node;
   }
   const slot = claimSend(obj);
-  if (slot == 0) return E_AGAIN;
+  if (slot == 0) return peersGone(obj, RECEIVERS_GONE) ? E_DEAD_PEER : E_AGAIN;
   if (len <= load<u32>(obj, F_INLINE)) {
     store<u32>(slot, len, S_LEN);
     return <i32>slot;
@@ -233,14 +248,16 @@ export function ch_take(obj: usize): i32 {
   if (isUnbounded(obj)) {
     const node = listPop(obj);
     if (node != 0) return <i32>node;
-    return isClosed(obj) && atomic.load<u32>(obj, U_RESERVED) == 0 && atomic.load<u32>(obj, U_HEAD) == 0 ? E_CLOSED : E_AGAIN;
+    if (isClosed(obj) && atomic.load<u32>(obj, U_RESERVED) == 0 && atomic.load<u32>(obj, U_HEAD) == 0) return E_CLOSED;
+    return peersGone(obj, SENDERS_GONE) && atomic.load<u32>(obj, U_RESERVED) == 0 ? E_DEAD_PEER : E_AGAIN;
   }
   while (true) {
     const slot = claimRecv(obj);
     if (slot == 0) {
       // closed and drained: nothing queued and nothing claimed but not yet published
-      if (isClosed(obj) && atomic.load<u32>(obj, F_HEAD) == atomic.load<u32>(obj, F_TAIL)) return E_CLOSED;
-      return E_AGAIN;
+      const drained = atomic.load<u32>(obj, F_HEAD) == atomic.load<u32>(obj, F_TAIL);
+      if (drained && isClosed(obj)) return E_CLOSED;
+      return drained && peersGone(obj, SENDERS_GONE) ? E_DEAD_PEER : E_AGAIN;
     }
     if (load<u32>(slot, S_LEN) != TOMBSTONE) return <i32>slot;
     freeSlot(obj, slot, false);
@@ -287,7 +304,7 @@ export function ch_disarm(obj: usize, send: i32): void {
 
 /** Would the next send (receive) find room (a message, or the end)? */
 function ready(obj: usize, send: bool): bool {
-  if (isClosed(obj)) return true;
+  if (isClosed(obj) || peersGone(obj, send ? RECEIVERS_GONE : SENDERS_GONE)) return true;
   if (isUnbounded(obj)) return send || atomic.load<u32>(obj, U_HEAD) != 0;
   if (send) {
     const pos = atomic.load<u32>(obj, F_TAIL);
@@ -364,6 +381,51 @@ export function ch_wait_taken(obj: usize, pos: u32, timeoutMs: f64): i32 {
     }
   }
 }
+
+// ---- dead peers ----
+
+/** Register this thread as a sender (1) or receiver (0). OK; a full table just goes untracked. */
+export function ch_register(obj: usize, send: i32): i32 {
+  const table = obj + (send ? F_SENDERS : F_RECEIVERS);
+  let free: usize = 0;
+  for (let i: u32 = 0; i < PEERS; i++) {
+    const at = table + <usize>i * 4;
+    const v = atomic.load<u32>(at);
+    if (v == selfTid) return OK;
+    if (v == 0 && free == 0) free = at;
+  }
+  while (free != 0 && atomic.cmpxchg<u32>(free, 0, selfTid) != 0) {
+    free = 0;
+    for (let i: u32 = 0; i < PEERS && free == 0; i++) if (atomic.load<u32>(table + <usize>i * 4) == 0) free = table + <usize>i * 4;
+  }
+  atomic.and<u32>(obj + F_PEERS_GONE, ~(send ? SENDERS_GONE : RECEIVERS_GONE));
+  return OK;
+}
+
+/** Remove a dead thread from one side's table; true if that emptied the side. */
+function leave(obj: usize, table: usize, tid: u32): bool {
+  let was = false;
+  let left: u32 = 0;
+  for (let i: u32 = 0; i < PEERS; i++) {
+    const at = table + <usize>i * 4;
+    const v = atomic.load<u32>(at);
+    if (v == tid && atomic.cmpxchg<u32>(at, tid, 0) == tid) was = true;
+    else if (v != 0) left++;
+  }
+  return was && left == 0;
+}
+
+export function channelOnDeath(obj: usize, tid: u32): void {
+  let gone: u32 = 0;
+  if (leave(obj, obj + F_SENDERS, tid)) gone |= SENDERS_GONE;
+  if (leave(obj, obj + F_RECEIVERS, tid)) gone |= RECEIVERS_GONE;
+  if (gone != 0) {
+    atomic.or<u32>(obj + F_PEERS_GONE, gone);
+    channelWakeAll(obj);
+  }
+}
+
+@inline function peersGone(obj: usize, flag: u32): bool { return (atomic.load<u32>(obj, F_PEERS_GONE) & flag) != 0; }
 
 // ---- close, state ----
 

@@ -15,7 +15,7 @@ import { CONDVAR_SIZE, MONITOR_CV, cvSummary, cvWakeAll } from './condvar';
 import { BARRIER_SIZE, barrierInit, barrierSummary, barrierWakeAll } from './barrier';
 import { RWLOCK_SIZE, rwSummary, rwWakeAll } from './rwlock';
 import { SNAPSHOT_SIZE, snapshotInit, snapshotSummary, snapshotOnDeath, snapshotWakeAll, snapshotDestroy } from './snapshot';
-import { CHANNEL_SIZE, channelInit, channelSummary, channelWakeAll, channelDestroy } from './channel';
+import { CHANNEL_SIZE, channelInit, channelSummary, channelWakeAll, channelDestroy, channelOnDeath } from './channel';
 import { pipeSummary, PIPE_BUF } from './pipe';
 import { ONCE_SIZE, LATCH_SIZE, onceSummary, onceOnDeath, onceWakeAll, latchInit, latchSummary, latchWakeAll } from './once';
 
@@ -131,5 +131,6 @@ export function kindOnThreadDeath(kind: u32, obj: usize, tid: u32): void {
     case KIND_SEMAPHORE: semOnDeath(obj, tid); break;
     case KIND_SNAPSHOT: snapshotOnDeath(obj, tid); break;
     case KIND_ONCE: onceOnDeath(obj, tid); break;
+    case KIND_CHANNEL: case KIND_PIPE: channelOnDeath(obj, tid); break;
   }
 }

@@ -1,11 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { Runtime, select, trySelect, ClosedError, TimeoutError, MessageTooLargeError, OutOfMemoryError, KindMismatchError } from '../dist/node/index.js';
+import { Runtime, select, trySelect, ClosedError, DeadPeerError, TimeoutError, MessageTooLargeError, OutOfMemoryError, KindMismatchError } from '../dist/node/index.js';
 import { runWorker } from './helpers';
 
 async function flow(opts: { producers: number; consumers: number; total: number; maxLen: number; capacity: number; spsc?: boolean; async?: boolean }) {
   // (capacity Infinity: an unbounded channel)
   const rt = await Runtime.create({ size: 8 << 20, maxSize: 256 << 20 });
   const ch = rt.channel('flow', { capacity: opts.capacity, spsc: opts.spsc, maxMessageSize: 4096 });
+  ch.registerAs('sender'); // this thread closes the channel: receivers wait for that, not for the producers' exits
   const base = rt.segment().stats().bytesInUse;
   const per = opts.total / opts.producers;
   const consumers = Array.from({ length: opts.consumers }, () => runWorker<any>(rt, 'channel-roles', { role: 'consume', name: 'flow', async: opts.async, only: opts.consumers === 1 }));
@@ -30,6 +31,36 @@ describe('channel: every message exactly once, intact, in per-producer order', (
 });
 
 describe('channel semantics', () => {
+  it('a receiver whose only sender died is told, after draining what it sent', async () => {
+    const rt = await Runtime.create();
+    rt.channel('dp', { capacity: 8 });
+    const sender = runWorker<any>(rt, 'channel-roles', { role: 'send-then-hang', name: 'dp', count: 2 });
+    expect(await sender.result).toBe('sent');
+    const receiver = runWorker<any>(rt, 'channel-roles', { role: 'recv-until-error', name: 'dp' });
+    await new Promise((r) => setTimeout(r, 50)); // the receiver drains and blocks
+    await sender.worker.terminate();
+    const out = await receiver.result;
+    expect(out).toMatchObject({ got: [0, 1], error: 'DeadPeerError' });
+    await receiver.worker.terminate();
+  });
+
+  it('a sender whose receivers died is told instead of waiting on a full channel', async () => {
+    const rt = await Runtime.create();
+    const ch = rt.channel('dr', { capacity: 2 });
+    const receiver = runWorker<any>(rt, 'channel-roles', { role: 'recv-one-then-hang', name: 'dr' });
+    ch.send(new Uint8Array([7]));
+    expect((await receiver.result).got).toBe(7);
+    ch.send(new Uint8Array([1]));
+    ch.send(new Uint8Array([2]));
+    const blocked = ch.sendAsync(new Uint8Array([3])).catch((e) => e);
+    await new Promise((r) => setTimeout(r, 20));
+    await receiver.worker.terminate();
+    expect(await blocked).toBeInstanceOf(DeadPeerError);
+    expect(ch.depth).toBe(2); // what was queued stays queued
+    expect(Array.from(ch.recv())).toEqual([1]); // and a new receiver clears the flag
+    ch.send(new Uint8Array([3]));
+  });
+
   it('select: whichever is ready first, fair among ready ones, timeouts, the end of all', async () => {
     const rt = await Runtime.create();
     const a = rt.channel<string>('a', { codec: 'string' });

@@ -3,7 +3,7 @@
 // handed over; the core moves every index.
 import { IpcObject } from './object';
 import { Kind } from './kinds';
-import { ClosedError, MessageTooLargeError, errorFor, checkInt, Status } from './errors';
+import { ClosedError, DeadPeerError, MessageTooLargeError, errorFor, checkInt, Status } from './errors';
 import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, type WaitOptions } from './wait';
 import { type Codec } from './codec';
 import { now } from './platform';
@@ -39,6 +39,9 @@ export class Channel<T = Uint8Array> extends IpcObject {
   #viewSlot = 0;
   /** Position of the last message #trySend published (rendezvous waits on it). */
   #sentPos = 0;
+  /** Registered as a sender / receiver in this thread (for dead-peer detection). */
+  #asSender = false;
+  #asReceiver = false;
 
   // ---- sending ----
 
@@ -56,6 +59,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
 
   #trySend(bytes: Uint8Array): boolean {
     const core = this.core;
+    if (!this.#asSender) { core.ch_register(this.offset, 1); this.#asSender = true; }
     const slot = this.reserveSlot(bytes.length);
     if (slot > 0) {
       this.segment.write(bytes.length <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), bytes);
@@ -64,6 +68,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
       return true;
     }
     if (slot === Status.AGAIN) return false;
+    if (slot === Status.DEAD_PEER) throw new DeadPeerError(`${this.label}: every thread that received from it has died, and it is full`, slot);
     throw errorFor(slot, `${this.label}: send`);
   }
 
@@ -155,6 +160,19 @@ export class Channel<T = Uint8Array> extends IpcObject {
     };
   }
 
+  /**
+   * Count this thread as a sender or receiver now, for dead-peer detection (a thread is
+   * counted on its first send or receive anyway). A coordinator that will close the channel
+   * registers as a sender so that receivers wait for its close rather than hearing that
+   * every sender died.
+   */
+  registerAs(role: 'sender' | 'receiver'): void {
+    this.live();
+    if (role !== 'sender' && role !== 'receiver') throw new TypeError(`role must be 'sender' or 'receiver', got ${String(role)}`);
+    this.core.ch_register(this.offset, role === 'sender' ? 1 : 0);
+    if (role === 'sender') this.#asSender = true; else this.#asReceiver = true;
+  }
+
   // ---- receiving ----
 
   #releaseView(): void {
@@ -173,12 +191,13 @@ export class Channel<T = Uint8Array> extends IpcObject {
   /** One attempt: the message's slot, 0 when empty; ClosedError once closed and drained. */
   #take(): number {
     this.#releaseView();
+    if (!this.#asReceiver) { this.core.ch_register(this.offset, 0); this.#asReceiver = true; }
     const slot = this.core.ch_take(this.offset);
     if (slot > 0) return slot;
     if (slot === Status.AGAIN) return 0;
-    throw slot === Status.CLOSED
-      ? new ClosedError(`${this.label}: closed (end of stream)`, Status.CLOSED)
-      : errorFor(slot, `${this.label}: recv`);
+    if (slot === Status.CLOSED) throw new ClosedError(`${this.label}: closed (end of stream)`, Status.CLOSED);
+    if (slot === Status.DEAD_PEER) throw new DeadPeerError(`${this.label}: every thread that sent on it has died, and nothing is queued`, slot);
+    throw errorFor(slot, `${this.label}: recv`);
   }
 
   #decode(slot: number): T {

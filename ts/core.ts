@@ -137,6 +137,7 @@ export interface Core {
   ch_arm(obj: number, send: number, registered: number): number;
   ch_disarm(obj: number, send: number): void;
   ch_wait(obj: number, send: number, timeoutMs: number): number;
+  ch_register(obj: number, send: number): number;
   ch_taken(obj: number, pos: number): number;
   ch_withdraw(obj: number, pos: number): number;
   ch_arm_taken(obj: number, pos: number, registered: number): number;

@@ -45,3 +45,14 @@ if (d.role === 'produce') {
   const v = ch.recv();
   parentPort.postMessage({ value: Array.from(v), at: Date.now() });
 }
+if (d.role === 'send-then-hang') {
+  for (let i = 0; i < d.count; i++) ch.send(new Uint8Array([i]));
+  parentPort.postMessage('sent');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+} else if (d.role === 'recv-until-error') {
+  const got = [];
+  try { for (;;) got.push(ch.recv()[0]); } catch (e) { parentPort.postMessage({ got, error: e.name, message: e.message }); }
+} else if (d.role === 'recv-one-then-hang') {
+  parentPort.postMessage({ got: ch.recv()[0] });
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
