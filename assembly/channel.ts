@@ -22,6 +22,10 @@
 // at the head on take; a full segment refuses the send (E_NOMEM) before anything is queued.
 // `reserved` counts nodes being written, so the end of stream waits for them.
 //
+// Urgent (out-of-band) messages go through a second, small ring (a channel object of its
+// own, made with the channel): receivers take from it first, so they cut ahead of queued
+// ones; its commits wake the main ring's receivers.
+//
 // Dead peers: a thread registers as a sender or receiver on its first send or receive (a
 // table of PEERS thread ids per side). When a thread dies, it leaves the tables; if that
 // empties a side, SENDERS_GONE or RECEIVERS_GONE is set and everyone is woken: a receiver
@@ -35,7 +39,7 @@
 // Senders waiting for room do the same with notFull. close() sets `closed` and wakes all:
 // senders get E_CLOSED; receivers drain what is queued, then get E_CLOSED (end of stream).
 import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_NOMEM, E_TOO_LARGE, E_INVAL } from './status';
-import { OBJ_HEADER, objRemoved } from './object';
+import { OBJ_HEADER, O_STATE, LIVE, objRemoved } from './object';
 import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { alloc, free } from './alloc';
 import { lockAcquire, lockRelease } from './lock';
@@ -65,6 +69,8 @@ const U_HEAD: usize = OBJ_HEADER + 132;
 // dead peers: the threads that have sent / received (up to PEERS each), and whether all of
 // one side has died
 const F_PEERS_GONE: usize = OBJ_HEADER + 320;
+const F_URGENT: usize = OBJ_HEADER + 324;   // the urgent lane: a small ring of its own
+const URGENT_CAPACITY: u32 = 16;
 const F_SENDERS: usize = OBJ_HEADER + 384;
 const F_RECEIVERS: usize = OBJ_HEADER + 448;
 const PEERS: u32 = 16;
@@ -75,6 +81,7 @@ export const CHANNEL_SIZE: usize = OBJ_HEADER + 512;
 export const SPSC: u32 = 1;
 export const RENDEZVOUS: u32 = 2;
 export const UNBOUNDED: u32 = 4;
+const LANE: u32 = 8;   // an urgent lane itself (it has none)
 const HEAP: u32 = 0x80000000;
 const TOMBSTONE: u32 = 0x7fffffff;
 const S_SEQ: usize = 0;
@@ -98,6 +105,16 @@ export function channelInit(obj: usize, capacity: u32, inlineMax: u32, maxMessag
   for (let i: u32 = 0; i < ring; i++) store<u32>(<usize>slots + <usize>i * slotSize, i, S_SEQ);
   store<u32>(obj, ring, F_CAP);
   store<u32>(obj, capacity, F_LIMIT);
+  if ((flags & LANE) == 0) {
+    const urgent = alloc(CHANNEL_SIZE, true);
+    if (urgent < 0 || channelInit(<usize>urgent, URGENT_CAPACITY, inlineMax, maxMessage, LANE) != OK) {
+      if (urgent >= 0) free(<usize>urgent);
+      free(<usize>slots);
+      return E_NOMEM;
+    }
+    atomic.store<u32>(<usize>urgent, LIVE, O_STATE);
+    store<u32>(obj, <u32>urgent, F_URGENT);
+  }
   store<u32>(obj, <u32>slotSize, F_SLOT);
   store<u32>(obj, <u32>(slotSize - S_DATA), F_INLINE);
   store<u32>(obj, maxMessage, F_MAXMSG);
@@ -251,6 +268,11 @@ export function ch_take(obj: usize): i32 {
     if (isClosed(obj) && atomic.load<u32>(obj, U_RESERVED) == 0 && atomic.load<u32>(obj, U_HEAD) == 0) return E_CLOSED;
     return peersGone(obj, SENDERS_GONE) && atomic.load<u32>(obj, U_RESERVED) == 0 ? E_DEAD_PEER : E_AGAIN;
   }
+  const urgent = <usize>load<u32>(obj, F_URGENT);
+  if (urgent != 0 && ch_depth(urgent) != 0) {
+    const u = claimRecv(urgent);
+    if (u != 0) return <i32>u;
+  }
   while (true) {
     const slot = claimRecv(obj);
     if (slot == 0) {
@@ -277,7 +299,29 @@ function freeSlot(obj: usize, slot: usize, keepBlock: bool): void {
  * Give a taken slot back to the ring. keep = 1: a heap message's block is not freed (the
  * receiver keeps it as a view and frees it with ch_free_block).
  */
-export function ch_release(obj: usize, slot: usize, keep: i32): void { freeSlot(obj, slot, keep != 0); }
+export function ch_release(obj: usize, slot: usize, keep: i32): void { freeSlot(laneOf(obj, slot), slot, keep != 0); }
+
+/** The ring a taken slot belongs to: the channel's, or its urgent lane's. */
+function laneOf(obj: usize, slot: usize): usize {
+  const urgent = <usize>load<u32>(obj, F_URGENT);
+  if (urgent == 0) return obj;
+  const base = <usize>load<u32>(urgent, F_SLOTS);
+  return slot >= base && slot < base + <usize>load<u32>(urgent, F_CAP) * <usize>load<u32>(urgent, F_SLOT) ? urgent : obj;
+}
+
+/** Reserve in the urgent lane (E_AGAIN when its 16 slots are full). Publish with ch_commit_urgent. */
+export function ch_reserve_urgent(obj: usize, len: u32): i32 {
+  const urgent = <usize>load<u32>(obj, F_URGENT);
+  if (urgent == 0) return E_INVAL;
+  if (isClosed(obj)) return E_CLOSED;
+  return ch_reserve(urgent, len);
+}
+
+export function ch_commit_urgent(obj: usize, slot: usize): void {
+  ch_commit(<usize>load<u32>(obj, F_URGENT), slot);
+  atomic.add<i32>(obj + F_NOT_EMPTY, 1);   // the receivers wait on the main ring's sequence
+  wake(obj + F_NOT_EMPTY, i32.MAX_VALUE);
+}
 export function ch_free_block(block: usize): void { free(block); }
 
 // ---- waiting ----
@@ -311,6 +355,8 @@ function ready(obj: usize, send: bool): bool {
     if (atomic.load<u32>(obj, F_LIMIT) == 1 && pos != atomic.load<u32>(obj, F_HEAD)) return false;
     return atomic.load<u32>(slotAt(obj, pos), S_SEQ) == pos;
   }
+  const urgent = <usize>load<u32>(obj, F_URGENT);
+  if (urgent != 0 && ch_depth(urgent) != 0) return true;
   const pos = atomic.load<u32>(obj, F_HEAD);
   return atomic.load<u32>(slotAt(obj, pos), S_SEQ) == pos + 1;
 }
@@ -442,10 +488,12 @@ export function channelWakeAll(obj: usize): void {
   wake(obj + F_NOT_FULL, i32.MAX_VALUE);
 }
 
-/** Messages queued (published or being written). */
+/** Messages queued (published or being written), urgent ones included. */
 export function ch_depth(obj: usize): u32 {
-  if (isUnbounded(obj)) return atomic.load<u32>(obj, U_COUNT);
-  return atomic.load<u32>(obj, F_TAIL) - atomic.load<u32>(obj, F_HEAD);
+  const urgent = <usize>load<u32>(obj, F_URGENT);
+  const extra = urgent != 0 ? ch_depth(urgent) : 0;
+  if (isUnbounded(obj)) return atomic.load<u32>(obj, U_COUNT) + extra;
+  return atomic.load<u32>(obj, F_TAIL) - atomic.load<u32>(obj, F_HEAD) + extra;
 }
 export function ch_capacity(obj: usize): u32 { return load<u32>(obj, F_LIMIT); }
 export function ch_max_message(obj: usize): u32 { return load<u32>(obj, F_MAXMSG); }
@@ -454,6 +502,8 @@ export function ch_flags(obj: usize): u32 { return load<u32>(obj, F_FLAGS); }
 
 /** Free the slots and every queued heap message. */
 export function channelDestroy(obj: usize): void {
+  const urgent = <usize>load<u32>(obj, F_URGENT);
+  if (urgent != 0) { channelDestroy(urgent); free(urgent); store<u32>(obj, 0, F_URGENT); }
   if (isUnbounded(obj)) {
     for (let node = listPop(obj); node != 0; node = listPop(obj)) free(node);
     return;

@@ -35,6 +35,6 @@ export { snap_reserve, snap_cancel, snap_commit, snap_read_begin, snap_read_end,
 export { once_begin, once_finish, once_wait, once_done, latch_count_down, latch_step, latch_wait, latch_count } from './once';
 export {
   ch_reserve, ch_data, ch_len, ch_commit, ch_take, ch_release, ch_free_block, ch_arm, ch_disarm,
-  ch_wait, ch_register, ch_taken, ch_withdraw, ch_arm_taken, ch_wait_taken, ch_close, ch_closed, ch_depth, ch_capacity, ch_max_message, ch_inline_max, ch_flags,
+  ch_wait, ch_register, ch_reserve_urgent, ch_commit_urgent, ch_taken, ch_withdraw, ch_arm_taken, ch_wait_taken, ch_close, ch_closed, ch_depth, ch_capacity, ch_max_message, ch_inline_max, ch_flags,
 } from './channel';
 export { pipe_open, pipe_close, pipe_reserve, pipe_broken } from './pipe';

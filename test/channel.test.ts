@@ -31,6 +31,27 @@ describe('channel: every message exactly once, intact, in per-producer order', (
 });
 
 describe('channel semantics', () => {
+  it('urgent messages cut ahead of queued ones and wake blocked receivers', async () => {
+    const rt = await Runtime.create();
+    const ch = rt.channel<string>('u', { capacity: 8, codec: 'string' });
+    for (const v of ['1', '2', '3']) ch.send(v);
+    expect(ch.sendUrgent('A')).toBe(true);
+    expect(ch.sendUrgent('B')).toBe(true);
+    expect(ch.depth).toBe(5);
+    expect([1, 2, 3, 4, 5].map(() => ch.recv())).toEqual(['A', 'B', '1', '2', '3']);
+    const waiting = ch.recvAsync();
+    await new Promise((r) => setTimeout(r, 10));
+    ch.sendUrgent('now');
+    expect(await waiting).toBe('now');
+    let n = 0;
+    while (ch.sendUrgent('x')) n++;
+    expect(n).toBe(16); // the urgent lane's own capacity: sendUrgent never blocks
+    expect(() => rt.channel('inf', { capacity: Infinity }).sendUrgent(new Uint8Array(1) as never)).toThrow(/no urgent lane/);
+    const base = rt.segment().stats().bytesInUse;
+    ch.remove();
+    expect(rt.segment().stats().bytesInUse).toBeLessThan(base);
+  });
+
   it('a receiver whose only sender died is told, after draining what it sent', async () => {
     const rt = await Runtime.create();
     rt.channel('dp', { capacity: 8 });

@@ -133,6 +133,24 @@ export class Channel<T = Uint8Array> extends IpcObject {
     }
   }
 
+  /**
+   * Send out of band: the message cuts ahead of every queued one (receivers take urgent
+   * messages first, in their own order). Never blocks: false when the 16-slot urgent lane
+   * is full. Not on unbounded channels.
+   */
+  sendUrgent(value: T): boolean {
+    this.live();
+    const bytes = this.#encode(value);
+    const core = this.core;
+    const slot = core.ch_reserve_urgent(this.offset, bytes.length);
+    if (slot === Status.AGAIN) return false;
+    if (slot === Status.INVAL) throw new TypeError(`${this.label}: an unbounded channel has no urgent lane`);
+    if (slot < 0) throw errorFor(slot, `${this.label}: sendUrgent`);
+    this.segment.write(bytes.length <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), bytes);
+    core.ch_commit_urgent(this.offset, slot);
+    return true;
+  }
+
   /** Send several values, in order (blocking while full). */
   sendMany(values: Iterable<T>, timeout?: number): number {
     let n = 0;

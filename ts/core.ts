@@ -138,6 +138,8 @@ export interface Core {
   ch_disarm(obj: number, send: number): void;
   ch_wait(obj: number, send: number, timeoutMs: number): number;
   ch_register(obj: number, send: number): number;
+  ch_reserve_urgent(obj: number, len: number): number;
+  ch_commit_urgent(obj: number, slot: number): void;
   ch_taken(obj: number, pos: number): number;
   ch_withdraw(obj: number, pos: number): number;
   ch_arm_taken(obj: number, pos: number, registered: number): number;
