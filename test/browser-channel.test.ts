@@ -1,22 +1,13 @@
 // Channels on a browser main thread: strings decode although Chromium's TextDecoder refuses
 // views of shared memory; for-await and select work; blocking forms say WouldBlockError.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { serve } from './browser/server.mjs';
-import { launch } from './browser/chromium.mjs';
+import { describe, it, expect } from 'vitest';
+import { useChromium } from './browser/harness';
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
-beforeAll(async () => { server = await serve(); browser = await launch(); });
-afterAll(async () => { await browser?.close(); await server?.close(); });
+const chromium = useChromium();
 
 describe('in Chromium, channels', () => {
   it('carry strings and structured values from a worker to the page', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(server.url + '/test/browser/basic.html');
-    await page.waitForFunction(() => (window as any).ready === true);
+    const page = await chromium.open();
     const out = await page.evaluate(async () => {
       const { Runtime, select } = (window as any).ipc;
       const rt = await Runtime.create();
@@ -33,7 +24,6 @@ describe('in Chromium, channels', () => {
       worker.terminate();
       return { got, sharedDecodeRefused, blocking, obj: { ...picked.value, when: picked.value.when.toISOString() } };
     });
-    expect(errors).toEqual([]);
     expect(out.sharedDecodeRefused).toBe(true); // the browser quirk the codecs must work around
     expect(out.blocking).toBe('WouldBlockError');
     expect(out.got).toEqual(['héllo', 'wörld', '✓ 日本語', 'x×5000']);

@@ -1,22 +1,13 @@
 // The synchronization primitives on a thread that cannot block (a browser main thread in
 // real Chromium): async forms work against a Web Worker, blocking forms say WouldBlockError.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { serve } from './browser/server.mjs';
-import { launch } from './browser/chromium.mjs';
+import { describe, it, expect } from 'vitest';
+import { useChromium } from './browser/harness';
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
-beforeAll(async () => { server = await serve(); browser = await launch(); });
-afterAll(async () => { await browser?.close(); await server?.close(); });
+const chromium = useChromium();
 
 describe('in Chromium, the page uses the async forms', () => {
   it('lockAsync, acquireAsync, waitAsync, readAsync and friends against a blocking worker', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(server.url + '/test/browser/basic.html');
-    await page.waitForFunction(() => (window as any).ready === true);
+    const page = await chromium.open();
     const out = await page.evaluate(async () => {
       const { Runtime } = (window as any).ipc;
       const rt = await Runtime.create();
@@ -55,7 +46,6 @@ describe('in Chromium, the page uses the async forms', () => {
       worker.terminate();
       return { blocking, log, leaders: [pageLeader, leader].filter(Boolean).length };
     });
-    expect(errors).toEqual([]);
     expect(out.blocking).toEqual({
       'mutex.lock': 'WouldBlockError', 'semaphore.acquire': 'WouldBlockError', 'barrier.wait': 'WouldBlockError',
       'rwlock.read': 'WouldBlockError', 'latch.wait': 'WouldBlockError', 'monitor.wait': 'WouldBlockError',

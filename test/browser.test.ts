@@ -1,31 +1,9 @@
 // The foundation in real Chromium: a cross-origin-isolated page and a Web Worker share a
 // segment; the page may not block; async waits, growth and names work on both sides.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { serve } from './browser/server.mjs';
-import { launch } from './browser/chromium.mjs';
+import { describe, it, expect } from 'vitest';
+import { useChromium } from './browser/harness';
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function open(path: string): Promise<Page> {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(server.url + path);
-  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true || document.title === 'error', null, { timeout: 20_000 });
-  expect(errors).toEqual([]);
-  return page;
-}
+const { open } = useChromium();
 
 describe('in Chromium', () => {
   it('the page cannot block, waits asynchronously, and shares growth with a worker', async () => {
