@@ -25,6 +25,8 @@
 //   NR race (a locker CASes the word freed by an unrecoverable unlock): fixed, acquired()
 //     re-reads the robust word after the CAS and lets go with E_NOT_RECOVERABLE.
 //
+// The two-deaths run lets a second holder die too (e.g. one that took over from the first).
+//
 // run: safety cc=-DSAFETY
 // run: two-deaths spin=-DMAXDEATHS=2 cc=-DSAFETY
 // mutant: BUG_NO_CONTENDED mutexStep parks without setting the contended bit

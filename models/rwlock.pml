@@ -24,10 +24,9 @@
 //   woken writer expires: fixed in timedOut(), a writer's last try keeps WRITERS_WAITING,
 //   and when it fails the writer runs wakeWriter (passes on the wake-up it may have taken).
 //
-// Note: giveUp is not needed within these bounds apart from the known bug: dropping it
-// (-DBUG_GIVEUP_NOTHING) finds no error, also with MAXTIMEOUTS=2..3; each unlock clears
-// the waiting bits it finds, and a waiter that times out consumes no wake-up except in
-// the known bug.
+// Note: giveUp is not needed within these bounds: dropping it (-DBUG_GIVEUP_NOTHING)
+// finds no error, also with MAXTIMEOUTS=2..3; each unlock clears the waiting bits it
+// finds, and a writer that may have taken the writers' wake-up passes one on in timedOut.
 //
 // run: 2r1w-readers-twice spin=-DRITERS=2 spin=-DWITERS=1 cc=-DSAFETY
 // run: 2r1w-writer-twice spin=-DRITERS=1 spin=-DWITERS=2 cc=-DSAFETY
@@ -41,6 +40,8 @@
 // mutant: BUG_READERS_IGNORE_WRITERS readers may lock while a writer waits
 // mutant: BUG_BOTH_WAITING_WAKES_READERS with both bits set, an unlock clears both and wakes only the readers
 // mutant: BUG_TIMEOUT_NO_PASS_WAKE timedOut as before the fix: a writer's last try drops WRITERS_WAITING, no wakeWriter
+// mutant: BUG_TIMEOUT_DROPS_WAITING a writer's last try locks without WRITERS_WAITING (still passes the wake on)
+// mutant: BUG_TIMEOUT_KEEPS_WAKE a writer's last try keeps WRITERS_WAITING, but a failed one passes no wake on
 
 #define N 3
 #ifndef RITERS
