@@ -68,6 +68,7 @@ const U_RESERVED: usize = OBJ_HEADER + 80;
 const U_HEAD: usize = OBJ_HEADER + 132;
 // dead peers: the threads that have sent / received (up to PEERS each), and whether all of
 // one side has died
+const F_BROKEN: usize = OBJ_HEADER + 272;  // a pipe's: every read end closed (0 on channels)
 const F_PEERS_GONE: usize = OBJ_HEADER + 320;
 const F_URGENT: usize = OBJ_HEADER + 324;   // the urgent lane: a small ring of its own
 const URGENT_CAPACITY: u32 = 16;
@@ -191,17 +192,25 @@ function claimSend(obj: usize): usize {
  * ch_data(slot), then calls ch_commit), E_AGAIN when full, E_CLOSED, E_TOO_LARGE, E_NOMEM.
  */
 export function ch_reserve(obj: usize, len: u32): i32 {
-  if (isClosed(obj)) return E_CLOSED;
+  if (isClosed(obj) || atomic.load<u32>(obj, F_BROKEN) != 0) return E_CLOSED;
   if (len > load<u32>(obj, F_MAXMSG)) return E_TOO_LARGE;
   if (isUnbounded(obj)) {
-    const node = alloc(S_DATA + <usize>len, false);
-    if (node < 0) return E_NOMEM;
-    store<u32>(<usize>node, len, S_LEN);
+    // count the reservation before re-checking closed: a receiver ends only when none is out
     atomic.add<u32>(obj + U_RESERVED, 1);
+    const node = isClosed(obj) ? E_CLOSED : alloc(S_DATA + <usize>len, false);
+    if (node < 0) { atomic.sub<u32>(obj + U_RESERVED, 1); signal(obj, F_NOT_EMPTY, F_RECV_WAITING); return node; }
+    store<u32>(<usize>node, len, S_LEN);
     return node;
   }
   const slot = claimSend(obj);
   if (slot == 0) return peersGone(obj, RECEIVERS_GONE) ? E_DEAD_PEER : E_AGAIN;
+  // Closed between the check above and the claim? A receiver may already have seen the ring
+  // drained and ended: give the slot up (a tombstone) rather than publish past the end.
+  if (isClosed(obj)) {
+    store<u32>(slot, TOMBSTONE, S_LEN);
+    ch_commit(obj, slot);
+    return E_CLOSED;
+  }
   if (len <= load<u32>(obj, F_INLINE)) {
     store<u32>(slot, len, S_LEN);
     return <i32>slot;
@@ -225,15 +234,105 @@ export function ch_len(slot: usize): u32 { return load<u32>(slot, S_LEN) & ~HEAP
 
 /** Publish a reserved slot. */
 export function ch_commit(obj: usize, slot: usize): void {
+  publish(obj, slot);
+  signal(obj, F_NOT_EMPTY, F_RECV_WAITING);
+}
+
+/** Position of the last slot this thread published (thread-local): rendezvous waits on it. */
+let lastPos: u32 = 0;
+export function ch_last_pos(): u32 { return lastPos; }
+
+function publish(obj: usize, slot: usize): void {
   if (isUnbounded(obj)) {
     listPush(obj, slot);
     atomic.sub<u32>(obj + U_RESERVED, 1);
-    signal(obj, F_NOT_EMPTY, F_RECV_WAITING);
     return;
   }
   const pos = atomic.load<u32>(slot, S_SEQ);
+  lastPos = pos;
   atomic.store<u32>(slot, pos + 1, S_SEQ);
-  signal(obj, F_NOT_EMPTY, F_RECV_WAITING);
+}
+
+// ---- copying forms: one call per message or per batch (the host stages bytes) ----
+
+/** memory.copy, with short messages copied by words: the bulk instruction has a fixed cost. */
+@inline function copy(dst: usize, src: usize, n: usize): void {
+  if (n > 64) { memory.copy(dst, src, n); return; }
+  while (n >= 8) { store<u64>(dst, load<u64>(src)); dst += 8; src += 8; n -= 8; }
+  while (n > 0) { store<u8>(dst, load<u8>(src)); dst++; src++; n--; }
+}
+
+/** Send len bytes staged at src: reserve, copy, publish in one call. OK or as ch_reserve. */
+export function ch_send_from(obj: usize, src: usize, len: u32): i32 {
+  const slot = ch_reserve(obj, len);
+  if (slot < 0) return slot;
+  copy(ch_data(<usize>slot), src, <usize>len);
+  ch_commit(obj, <usize>slot);
+  return OK;
+}
+
+/**
+ * Receive into dst (cap bytes): the message's length, E_AGAIN, E_CLOSED, E_DEAD_PEER, or
+ * E_TOO_LARGE when it does not fit: it is then taken, and ch_last_slot() names its slot.
+ */
+let lastSlot: usize = 0;
+export function ch_last_slot(): usize { return lastSlot; }
+export function ch_recv_into(obj: usize, dst: usize, cap: u32): i32 {
+  lastSlot = 0;
+  const slot = ch_take(obj);
+  if (slot < 0) return slot;
+  const len = ch_len(<usize>slot);
+  if (len > cap) { lastSlot = <usize>slot; return E_TOO_LARGE; }
+  copy(dst, ch_data(<usize>slot), <usize>len);
+  ch_release(obj, <usize>slot, 0);
+  return <i32>len;
+}
+
+/**
+ * Send up to count records staged at src, each [len u32][bytes, padded to 4], in order,
+ * stopping when the ring is full: the number sent (waking receivers once), or an error
+ * when none could be.
+ */
+export function ch_send_batch(obj: usize, src: usize, count: u32): i32 {
+  let sent: u32 = 0;
+  let rc: i32 = OK;
+  while (sent < count) {
+    const len = load<u32>(src);
+    const slot = ch_reserve(obj, len);
+    if (slot < 0) { rc = slot; break; }
+    copy(ch_data(<usize>slot), src + 4, <usize>len);
+    publish(obj, <usize>slot);
+    src += 4 + ((<usize>len + 3) & ~3);
+    sent++;
+  }
+  if (sent > 0) { signal(obj, F_NOT_EMPTY, F_RECV_WAITING); return <i32>sent; }
+  return rc;
+}
+
+/**
+ * Receive up to max messages into dst (cap bytes) as records [len u32][bytes, padded to 4]:
+ * the number copied (waking senders once), or an error when none was taken. A message that
+ * does not fit the rest of dst ends the batch: it is taken but not copied, and
+ * ch_last_slot() names its slot (else 0) for the host to read and release.
+ */
+export function ch_recv_batch(obj: usize, dst: usize, cap: u32, max: u32): i32 {
+  let got: u32 = 0;
+  let used: usize = 0;
+  lastSlot = 0;
+  while (got < max) {
+    const slot = ch_take(obj);
+    if (slot < 0) { if (got == 0) return slot; break; }
+    const len = ch_len(<usize>slot);
+    const need = 4 + ((<usize>len + 3) & ~3);
+    if (used + need > <usize>cap) { lastSlot = <usize>slot; break; }
+    store<u32>(dst + used, len);
+    copy(dst + used + 4, ch_data(<usize>slot), <usize>len);
+    freeSlotQuiet(obj, <usize>slot);
+    used += need;
+    got++;
+  }
+  if (got > 0) signal(obj, F_NOT_FULL, F_SEND_WAITING);
+  return <i32>got;
 }
 
 // ---- receiving ----
@@ -293,6 +392,15 @@ function freeSlot(obj: usize, slot: usize, keepBlock: bool): void {
   const cap = load<u32>(obj, F_CAP);
   atomic.store<u32>(slot, atomic.load<u32>(slot, S_SEQ) - 1 + cap, S_SEQ);
   signal(obj, F_NOT_FULL, F_SEND_WAITING);
+}
+
+/** freeSlot of a slot from this channel or its urgent lane, without the wake-up (batches signal once). */
+function freeSlotQuiet(obj: usize, slot: usize): void {
+  const lane = laneOf(obj, slot);
+  if (isUnbounded(lane)) { free(slot); return; }
+  const len = load<u32>(slot, S_LEN);
+  if ((len & HEAP) != 0) free(<usize>load<u32>(slot, S_DATA));
+  atomic.store<u32>(slot, atomic.load<u32>(slot, S_SEQ) - 1 + load<u32>(lane, F_CAP), S_SEQ);
 }
 
 /**

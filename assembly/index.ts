@@ -5,7 +5,7 @@ export { segment_init, segment_check, segment_abi, segment_static_end } from './
 export { alloc, free, alloc_usable, alloc_bytes_in_use, alloc_blocks_in_use, alloc_top } from './alloc';
 export {
   thread_register, thread_adopt, thread_alive, thread_count, thread_scratch, thread_host_id,
-  thread_at, thread_max,
+  thread_at, thread_max, thread_staging,
 } from './threads';
 export {
   reg_open, reg_last_created, reg_create_anon, reg_retain, reg_release, reg_remove,
@@ -34,7 +34,8 @@ export {
 export { snap_reserve, snap_cancel, snap_commit, snap_read_begin, snap_read_end, snap_version, snap_version_addr } from './snapshot';
 export { once_begin, once_finish, once_wait, once_done, latch_count_down, latch_step, latch_wait, latch_count } from './once';
 export {
-  ch_reserve, ch_data, ch_len, ch_commit, ch_take, ch_release, ch_free_block, ch_arm, ch_disarm,
+  ch_reserve, ch_data, ch_len, ch_commit, ch_last_pos, ch_send_from, ch_last_slot, ch_recv_into,
+  ch_send_batch, ch_recv_batch, ch_take, ch_release, ch_free_block, ch_arm, ch_disarm,
   ch_wait, ch_register, ch_reserve_urgent, ch_commit_urgent, ch_taken, ch_withdraw, ch_arm_taken, ch_wait_taken, ch_close, ch_closed, ch_depth, ch_capacity, ch_max_message, ch_inline_max, ch_flags,
 } from './channel';
-export { pipe_open, pipe_close, pipe_reserve, pipe_broken } from './pipe';
+export { pipe_open, pipe_close, pipe_broken } from './pipe';

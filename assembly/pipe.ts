@@ -7,12 +7,13 @@
 //   open(writer) ──▶ writers + 1              open(reader) ──▶ readers + 1
 //   close(writer): writers - 1; the last one closes the ring: readers drain, then EOF
 //   close(reader): readers - 1; the last one breaks the pipe: writes fail (EPIPE, E_CLOSED)
-// Fields after the channel's: +OBJ_HEADER+264 writers, +268 readers, +272 broken. A fresh
+// Fields after the channel's: +OBJ_HEADER+264 writers, +268 readers, +272 broken (the
+// channel's ch_reserve refuses sends once it is set). A fresh
 // pipe with no writer yet just waits (as a FIFO does); once its last writer has closed, the
 // stream has ended for good.
 import { OK, E_CLOSED, E_INVAL } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
-import { ch_close, ch_reserve, ch_depth, channelWakeAll } from './channel';
+import { ch_close, ch_depth, channelWakeAll } from './channel';
 
 const P_WRITERS: usize = OBJ_HEADER + 264;
 const P_READERS: usize = OBJ_HEADER + 268;
@@ -46,12 +47,6 @@ export function pipe_close(obj: usize, writer: i32): i32 {
     else { atomic.store<u32>(obj, 1, P_BROKEN); channelWakeAll(obj); }
   }
   return OK;
-}
-
-/** A write end's reserve: E_CLOSED once no reader is left (EPIPE). */
-export function pipe_reserve(obj: usize, len: u32): i32 {
-  if (atomic.load<u32>(obj, P_BROKEN) != 0) return E_CLOSED;
-  return ch_reserve(obj, len);
 }
 
 export function pipe_broken(obj: usize): i32 { return atomic.load<u32>(obj, P_BROKEN) != 0 ? 1 : 0; }

@@ -19,7 +19,7 @@ import { alloc, free } from './alloc';
 import { lockAcquire, lockRelease } from './lock';
 import { OBJ_HEADER, O_KIND, O_SERIAL, O_STATE, O_ENTRY, LIVE, REMOVED } from './object';
 import { kindSize, kindInit, kindSummary, kindOnRemove, kindOnThreadDeath, kindOnDestroy, KIND_MAX } from './kinds';
-import { markDead, isAlive, slotOf, S_REFS } from './threads';
+import { markDead, isAlive, slotOf, S_REFS, dropStaging } from './threads';
 import { selfTid } from './local';
 
 export const NAME_MAX: u32 = 255;
@@ -328,6 +328,7 @@ export function thread_exit(tid: u32): i32 {
   let r = <usize>load<u32>(head);
   store<u32>(head, 0);
   markDead(tid);
+  dropStaging(tid);
   while (r != 0) {
     const next = <usize>load<u32>(r, R_NEXT);
     unref(<usize>load<u32>(r, R_ENTRY), load<u32>(r, R_COUNT));

@@ -4,7 +4,7 @@
 // lock word can hold it with two state bits), and not reused while a slot's generation
 // has not wrapped, so an id recorded as a lock's owner never names a later thread.
 //
-// Each slot is [live: u32][gen: u32][scratch: u32][host id: u32][wake: u32][refs: u32]:
+// Each slot is [live][gen][scratch][host id][wake][refs][staging] (u32 each):
 // refs heads the list of the objects the thread holds references to (registry.ts), which
 // its death releases, the way a process's exit closes its descriptors.
 //
@@ -17,8 +17,8 @@
 import { OK, E_LIMIT, E_INVAL, E_NOMEM } from './status';
 import { HEADER, H_THREAD_COUNT, H_REG_LOCK, THREADS, THREAD_SLOT, MAX_THREADS } from './layout';
 import { lockAcquire, lockRelease } from './lock';
-import { alloc } from './alloc';
-import { setSelf } from './local';
+import { alloc, free } from './alloc';
+import { setSelf, selfTid } from './local';
 
 const CLAIMING: u32 = 1;
 const SLOT_BITS: u32 = 10;
@@ -31,6 +31,9 @@ const S_SCRATCH: usize = 8;
 const S_HOST_ID: usize = 12;
 export const S_WAKE: usize = 16;
 export const S_REFS: usize = 20;
+const S_STAGING: usize = 24;
+/** Bytes of a thread's staging block: where the host stages messages for one-call copies. */
+export const STAGING_SIZE: usize = 64 << 10;
 
 @inline export function slotOf(tid: u32): usize {
   return THREADS + <usize>(tid & (MAX_THREADS - 1)) * THREAD_SLOT;
@@ -71,6 +74,7 @@ function register(hostId: u32): i32 {
     store<u32>(slot, hostId, S_HOST_ID);
     atomic.store<u32>(slot, 0, S_WAKE);
     store<u32>(slot, 0, S_REFS);
+    store<u32>(slot, 0, S_STAGING);
     atomic.add<u32>(HEADER + H_THREAD_COUNT, 1);
     atomic.store<u32>(slot, tid, S_LIVE);
     return <i32>tid;
@@ -99,6 +103,24 @@ export function markDead(tid: u32): bool {
 }
 
 export function thread_alive(tid: u32): i32 { return isAlive(tid) ? 1 : 0; }
+
+/** This thread's staging block (made on first use; freed when the thread exits), or E_NOMEM. */
+export function thread_staging(): i32 {
+  const slot = slotOf(selfTid);
+  let block = <i32>load<u32>(slot, S_STAGING);
+  if (block == 0) {
+    block = alloc(STAGING_SIZE, false);
+    if (block > 0) store<u32>(slot, <u32>block, S_STAGING);
+  }
+  return block;
+}
+
+/** Free a dead thread's staging block (thread_exit, under the registry lock). */
+export function dropStaging(tid: u32): void {
+  const slot = slotOf(tid);
+  const block = <usize>load<u32>(slot, S_STAGING);
+  if (block != 0) { store<u32>(slot, 0, S_STAGING); free(block); }
+}
 export function thread_count(): u32 { return atomic.load<u32>(HEADER, H_THREAD_COUNT); }
 /** The scratch block of a living thread: where its host writes names and small arguments. */
 export function thread_scratch(tid: u32): u32 { return isAlive(tid) ? load<u32>(slotOf(tid), S_SCRATCH) : 0; }

@@ -197,6 +197,7 @@ describe('channel semantics', () => {
   it('zero copy: reserve/commit and recvView', async () => {
     const rt = await Runtime.create();
     const ch = rt.channel('z', { inlineSize: 56 });
+    expect(ch.tryRecv()).toBeUndefined(); // (makes this thread's staging block before the count below)
     for (const n of [16, 5000]) {
       const r = ch.reserve(n);
       r.bytes.fill(9);

@@ -3,10 +3,11 @@
 // handed over; the core moves every index.
 import { IpcObject } from './object';
 import { Kind } from './kinds';
-import { ClosedError, DeadPeerError, MessageTooLargeError, errorFor, checkInt, Status } from './errors';
+import { ClosedError, DeadPeerError, MessageTooLargeError, errorFor, checkInt, describe, Status } from './errors';
 import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, type WaitOptions } from './wait';
 import { type Codec } from './codec';
 import { now } from './platform';
+import { STAGING } from './segment';
 
 const HEAP = 0x8000_0000;
 const RENDEZVOUS = 2;
@@ -19,6 +20,9 @@ export interface Reservation {
   readonly bytes: Uint8Array;
   commit(): void;
 }
+
+/** "nothing received" (undefined may be a value). */
+const NONE: unique symbol = Symbol('none');
 
 /** ms left until a deadline from deadlineOf (-1: none), for the core's blocking calls. */
 const remaining = (deadline: number): number => (deadline < 0 ? -1 : Math.max(0, deadline - now()));
@@ -54,22 +58,31 @@ export class Channel<T = Uint8Array> extends IpcObject {
   }
 
   /** One attempt: true if sent, false if the ring is full. */
-  /** Claim a slot for len bytes (a pipe refuses once its readers are gone). */
-  protected reserveSlot(len: number): number { return this.core.ch_reserve(this.offset, len); }
-
+  /** One attempt: true if sent, false if the ring is full. One core call: the core copies from staging. */
   #trySend(bytes: Uint8Array): boolean {
     const core = this.core;
     if (!this.#asSender) { core.ch_register(this.offset, 1); this.#asSender = true; }
-    const slot = this.reserveSlot(bytes.length);
-    if (slot > 0) {
-      this.segment.write(bytes.length <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), bytes);
-      this.#sentPos = this.segment.word(slot); // the slot's sequence is its position until committed
-      core.ch_commit(this.offset, slot);
+    const n = bytes.length;
+    let rc: number;
+    const staging = n <= STAGING ? this.segment.staging() : 0;
+    if (staging !== 0) {
+      this.segment.write(staging, bytes);
+      rc = core.ch_send_from(this.offset, staging, n);
+    } else {
+      rc = core.ch_reserve(this.offset, n);
+      if (rc > 0) {
+        this.segment.write(core.ch_data(rc), bytes);
+        core.ch_commit(this.offset, rc);
+        rc = Status.OK;
+      }
+    }
+    if (rc === Status.OK) {
+      if (this.rendezvous) this.#sentPos = core.ch_last_pos();
       return true;
     }
-    if (slot === Status.AGAIN) return false;
-    if (slot === Status.DEAD_PEER) throw new DeadPeerError(`${this.label}: every thread that received from it has died, and it is full`, slot);
-    throw errorFor(slot, `${this.label}: send`);
+    if (rc === Status.AGAIN) return false;
+    if (rc === Status.DEAD_PEER) throw new DeadPeerError(`${this.label}: every thread that received from it has died, and it is full`, rc);
+    throw errorFor(rc, `${this.label}: send`);
   }
 
   /** Send, blocking while the ring is full (up to `timeout` ms). ClosedError once closed. */
@@ -151,11 +164,49 @@ export class Channel<T = Uint8Array> extends IpcObject {
     return true;
   }
 
-  /** Send several values, in order (blocking while full). */
+  /**
+   * Send several values, in order, blocking while full: staged together and handed to the
+   * core in batches (one call per batch, one wake-up). Returns how many were sent.
+   */
   sendMany(values: Iterable<T>, timeout?: number): number {
-    let n = 0;
-    for (const v of values) { this.send(v, timeout); n++; }
-    return n;
+    this.live();
+    const seg = this.segment;
+    const staging = seg.staging();
+    if (this.rendezvous || staging === 0) { let n = 0; for (const v of values) { this.send(v, timeout); n++; } return n; }
+    const core = this.core;
+    if (!this.#asSender) { core.ch_register(this.offset, 1); this.#asSender = true; }
+    const deadline = deadlineOf(timeout);
+    let total = 0;
+    const flush = (count: number, used: number): void => {
+      let at = staging;
+      while (count > 0) {
+        const rc = core.ch_send_batch(this.offset, at, count);
+        if (rc > 0) {
+          total += rc;
+          count -= rc;
+          for (let i = 0; i < rc; i++) at += 4 + ((seg.word(at) + 3) & ~3);
+          continue;
+        }
+        if (rc !== Status.AGAIN) throw errorFor(rc, `${this.label}: sendMany`);
+        mayBlock(() => `${this.label}: sendMany()`, 'sendAsync()');
+        if (core.ch_wait(this.offset, 1, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: sendMany() (${total} sent)`);
+      }
+      void used;
+    };
+    let count = 0;
+    let used = 0;
+    for (const v of values) {
+      const bytes = this.#encode(v);
+      const need = 4 + ((bytes.length + 3) & ~3);
+      if (need > STAGING) { flush(count, used); count = used = 0; this.send(v, timeout); total++; continue; }
+      if (used + need > STAGING) { flush(count, used); count = used = 0; }
+      seg.setWord(staging + used, bytes.length);
+      seg.write(staging + used + 4, bytes);
+      used += need;
+      count++;
+    }
+    flush(count, used);
+    return total;
   }
 
   /** Zero-copy send: a writable view of n bytes in the ring (or a heap block); commit() publishes it. */
@@ -163,7 +214,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     this.live();
     checkInt(n, 'n', 0, this.maxMessageSize);
     const core = this.core;
-    const slot = this.reserveSlot(n);
+    const slot = core.ch_reserve(this.offset, n);
     if (slot === Status.AGAIN) throw errorFor(Status.AGAIN, `${this.label}: reserve(${n}): the ring is full`);
     if (slot < 0) throw errorFor(slot, `${this.label}: reserve(${n})`);
     const bytes = this.segment.view(n <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), n);
@@ -213,9 +264,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const slot = this.core.ch_take(this.offset);
     if (slot > 0) return slot;
     if (slot === Status.AGAIN) return 0;
-    if (slot === Status.CLOSED) throw new ClosedError(`${this.label}: closed (end of stream)`, Status.CLOSED);
-    if (slot === Status.DEAD_PEER) throw new DeadPeerError(`${this.label}: every thread that sent on it has died, and nothing is queued`, slot);
-    throw errorFor(slot, `${this.label}: recv`);
+    throw this.#takeError(slot);
   }
 
   #decode(slot: number): T {
@@ -225,45 +274,129 @@ export class Channel<T = Uint8Array> extends IpcObject {
     return this.codec.decode(bytes);
   }
 
+  /** One attempt, one core call (it copies into staging): the value, or NONE when empty. */
+  #tryRecv(): T | typeof NONE {
+    this.#releaseView();
+    const core = this.core;
+    if (!this.#asReceiver) { core.ch_register(this.offset, 0); this.#asReceiver = true; }
+    const staging = this.segment.staging();
+    if (staging === 0) { const slot = this.#take(); return slot === 0 ? NONE : this.#decode(slot); }
+    const n = core.ch_recv_into(this.offset, staging, STAGING);
+    if (n >= 0) return this.codec.decode(this.segment.read(staging, n));
+    if (n === Status.AGAIN) return NONE;
+    if (n === Status.TOO_LARGE) return this.#decode(core.ch_last_slot()); // bigger than staging: read it in place
+    throw this.#takeError(n);
+  }
+
+  #takeError(rc: number): Error {
+    if (rc === Status.CLOSED) return new ClosedError(`${this.label}: closed (end of stream)`, Status.CLOSED);
+    if (rc === Status.DEAD_PEER) return new DeadPeerError(`${this.label}: every thread that sent on it has died, and nothing is queued`, rc);
+    return errorFor(rc, `${this.label}: recv`);
+  }
+
   /** Receive, blocking while empty (up to `timeout` ms). ClosedError once closed and drained. */
   recv(timeout?: number): T {
     this.live();
-    let slot = this.#take();
-    if (slot !== 0) return this.#decode(slot);
+    let v = this.#tryRecv();
+    if (v !== NONE) return v;
     mayBlock(() => `${this.label}: recv()`, 'recvAsync()');
     const deadline = deadlineOf(timeout);
     for (;;) {
       if (this.core.ch_wait(this.offset, 0, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: recv()`);
-      slot = this.#take();
-      if (slot !== 0) return this.#decode(slot);
+      v = this.#tryRecv();
+      if (v !== NONE) return v;
     }
+  }
+
+  /**
+   * Receive the next message's bytes into `target` without allocating (blocking up to
+   * `timeout` ms while empty); returns its length. Not decoded. RangeError (and the message
+   * stays queued for no one: it is consumed) if target is too small: size it to maxMessageSize.
+   */
+  recvInto(target: Uint8Array, timeout?: number): number {
+    this.live();
+    if (!(target instanceof Uint8Array)) throw new TypeError(`target must be a Uint8Array, got ${describe(target)}`);
+    let n = this.#tryRecvInto(target);
+    if (n >= 0) return n;
+    mayBlock(() => `${this.label}: recvInto()`, 'recvAsync()');
+    const deadline = deadlineOf(timeout);
+    for (;;) {
+      if (this.core.ch_wait(this.offset, 0, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: recvInto()`);
+      n = this.#tryRecvInto(target);
+      if (n >= 0) return n;
+    }
+  }
+
+  /** Like recvInto, but never waits: -1 when empty. */
+  tryRecvInto(target: Uint8Array): number {
+    this.live();
+    return this.#tryRecvInto(target);
+  }
+
+  #tryRecvInto(target: Uint8Array): number {
+    this.#releaseView();
+    const core = this.core;
+    if (!this.#asReceiver) { core.ch_register(this.offset, 0); this.#asReceiver = true; }
+    const staging = this.segment.staging();
+    if (staging !== 0) {
+      const n = core.ch_recv_into(this.offset, staging, Math.min(target.length, STAGING));
+      if (n >= 0) { this.segment.copyOut(staging, n, target); return n; }
+      if (n === Status.AGAIN) return -1;
+      if (n !== Status.TOO_LARGE) throw this.#takeError(n);
+      return this.#copySlot(core.ch_last_slot(), target);
+    }
+    const slot = this.#take();
+    return slot === 0 ? -1 : this.#copySlot(slot, target);
+  }
+
+  #copySlot(slot: number, target: Uint8Array): number {
+    const [addr, len] = this.#locate(slot);
+    const fits = len <= target.length;
+    if (fits) this.segment.copyOut(addr, len, target);
+    this.core.ch_release(this.offset, slot, 0);
+    if (!fits) throw new RangeError(`${this.label}: a ${len}-byte message does not fit target (${target.length} bytes); it was consumed`);
+    return len;
   }
 
   /** Receive if a message is there now; undefined when empty. */
   tryRecv(): T | undefined {
     this.live();
-    const slot = this.#take();
-    return slot === 0 ? undefined : this.#decode(slot);
+    const v = this.#tryRecv();
+    return v === NONE ? undefined : v;
   }
 
   async recvAsync(options?: WaitOptions): Promise<T> {
     this.live();
-    let slot = 0;
-    await this.#untilAsync(0, () => (slot = this.#take()) !== 0, 'recvAsync()', options);
-    return this.#decode(slot);
+    let v: T | typeof NONE = NONE;
+    await this.#untilAsync(0, () => (v = this.#tryRecv()) !== NONE, 'recvAsync()', options);
+    return v as T;
   }
 
-  /** Wait for at least one message (blocking), then take up to max of those queued. */
+  /**
+   * Wait for at least one message (blocking up to `timeout` ms), then take up to max of
+   * those queued: copied out in batches (one core call, one wake-up per batch).
+   */
   recvMany(max: number, timeout?: number): T[] {
     checkInt(max, 'max', 1, 0x7fff_ffff);
     const out = [this.recv(timeout)];
-    for (let v; out.length < max && (v = this.#takeDecoded()) !== undefined;) out.push(v.value);
+    const core = this.core;
+    const seg = this.segment;
+    const staging = seg.staging();
+    while (out.length < max && staging !== 0) {
+      const n = core.ch_recv_batch(this.offset, staging, STAGING, max - out.length);
+      if (n === Status.AGAIN || n === Status.CLOSED || n === Status.DEAD_PEER) break;
+      if (n < 0 && n !== Status.TOO_LARGE) throw this.#takeError(n);
+      let at = staging;
+      for (let i = 0; i < Math.max(n, 0); i++) {
+        const len = seg.word(at);
+        out.push(this.codec.decode(seg.read(at + 4, len)));
+        at += 4 + ((len + 3) & ~3);
+      }
+      const pending = core.ch_last_slot();
+      if (pending !== 0) out.push(this.#decode(pending)); // one that did not fit: read in place
+      else if (n <= 0) break;
+    }
     return out;
-  }
-
-  #takeDecoded(): { value: T } | undefined {
-    const slot = this.#take();
-    return slot === 0 ? undefined : { value: this.#decode(slot) };
   }
 
   /**

@@ -25,6 +25,7 @@ export interface Core {
   thread_host_id(tid: number): number;
   thread_at(i: number): number;
   thread_max(): number;
+  thread_staging(): number;
   thread_exit(tid: number): number;
   reg_open(p: number, n: number, kind: number, flags: number, a0: number, a1: number, a2: number, a3: number): number;
   reg_last_created(): number;
@@ -131,6 +132,12 @@ export interface Core {
   ch_data(slot: number): number;
   ch_len(slot: number): number;
   ch_commit(obj: number, slot: number): void;
+  ch_last_pos(): number;
+  ch_send_from(obj: number, src: number, len: number): number;
+  ch_last_slot(): number;
+  ch_recv_into(obj: number, dst: number, cap: number): number;
+  ch_send_batch(obj: number, src: number, count: number): number;
+  ch_recv_batch(obj: number, dst: number, cap: number, max: number): number;
   ch_take(obj: number): number;
   ch_release(obj: number, slot: number, keep: number): void;
   ch_free_block(block: number): void;
@@ -153,7 +160,6 @@ export interface Core {
   ch_flags(obj: number): number;
   pipe_open(obj: number, writer: number): number;
   pipe_close(obj: number, writer: number): number;
-  pipe_reserve(obj: number, len: number): number;
   pipe_broken(obj: number): number;
 }
 

@@ -12,13 +12,12 @@ export const PIPE_BUF = 4096;
 export class Pipe extends Channel<Uint8Array> {
   override readonly kind: number = Kind.pipe;
 
-  protected override reserveSlot(len: number): number { return this.core.pipe_reserve(this.offset, len); }
-
   /** Open a write end. ClosedError if every reader has gone (EPIPE). */
   writer(): PipeWriter {
     this.live();
     const rc = this.core.pipe_open(this.offset, 1);
     if (rc < 0) throw errorFor(rc, `${this.label}: open a write end (no reader left)`);
+    this.registerAs('sender'); // an open write end counts as a sender, written to or not
     return new PipeWriter(this);
   }
 
@@ -27,6 +26,7 @@ export class Pipe extends Channel<Uint8Array> {
     this.live();
     const rc = this.core.pipe_open(this.offset, 0);
     if (rc < 0) throw errorFor(rc, `${this.label}: open a read end`);
+    this.registerAs('receiver');
     return new PipeReader(this);
   }
 

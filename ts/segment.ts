@@ -10,6 +10,8 @@ const PAGE = 65536;
 /** Segments are capped at 2 GiB so that every offset is a positive int32. */
 export const MAX_SEGMENT = 0x8000_0000;
 export const NAME_MAX = 255;
+/** Bytes of a thread's staging block (see Segment.staging). */
+export const STAGING = 64 << 10;
 /** assembly/layout.ts: HEADER + H_MAX_BYTES. */
 const HEADER_MAX_BYTES = 1024 + 8;
 
@@ -78,6 +80,9 @@ export class Segment {
   #i32: Int32Array;
   #dv: DataView;
   #detached = false;
+  #staging = 0;
+  /** Bytes the current views cover (a plain field: a shared typed array's byteLength is slow). */
+  #size = 0;
 
   private constructor(name: string, memory: WebAssembly.Memory, core: Core, tid: number) {
     this.name = name;
@@ -87,6 +92,7 @@ export class Segment {
     this.#u8 = new Uint8Array(memory.buffer);
     this.#i32 = new Int32Array(memory.buffer);
     this.#dv = new DataView(memory.buffer);
+    this.#size = this.#u8.length;
   }
 
   /** Make and format a new segment, and attach this thread to it. */
@@ -151,31 +157,55 @@ export class Segment {
 
   /** A view of [offset, offset + length): cheap when the region lies within the current view. */
   view(offset: number, length: number): Uint8Array {
-    if (offset + length > this.#u8.byteLength) this.#refresh();
+    if (offset + length > this.#size) this.#refresh();
     return this.#u8.subarray(offset, offset + length);
+  }
+
+  /**
+   * This thread's staging block in the segment (STAGING bytes, made on first use, freed when
+   * the thread exits or detaches): where channels stage bytes so that the core copies them in
+   * one call. 0 when the segment has no room for it (callers then take the two-call path).
+   */
+  staging(): number {
+    if (this.#staging === 0) this.#staging = Math.max(this.core.thread_staging(), 0);
+    return this.#staging;
   }
 
   /** Copy bytes into the memory at offset (the hot path of sends: no view is made). */
   write(offset: number, bytes: Uint8Array): void {
-    if (offset + bytes.length > this.#u8.byteLength) this.#refresh();
+    if (offset + bytes.length > this.#size) this.#refresh();
     this.#u8.set(bytes, offset);
   }
 
   /** A private (non-shared) copy of [offset, offset + length). */
   read(offset: number, length: number): Uint8Array {
-    if (offset + length > this.#u8.byteLength) this.#refresh();
+    if (offset + length > this.#size) this.#refresh();
     return this.#u8.slice(offset, offset + length);
+  }
+
+  /** Copy [offset, offset + length) into target (from 0): no allocation. */
+  copyOut(offset: number, length: number, target: Uint8Array): void {
+    if (offset + length > this.#size) this.#refresh();
+    const u8 = this.#u8;
+    if (length <= 64) { for (let i = 0; i < length; i++) target[i] = u8[offset + i]!; }
+    else target.set(u8.subarray(offset, offset + length));
+  }
+
+  /** Store a 32-bit little-endian word at offset (into a region the core handed this thread). */
+  setWord(offset: number, value: number): void {
+    if (offset + 4 > this.#size) this.#refresh();
+    this.#dv.setUint32(offset, value, true);
   }
 
   /** A 32-bit little-endian word at offset (a header the core wrote for this thread). */
   word(offset: number): number {
-    if (offset + 4 > this.#u8.byteLength) this.#refresh();
+    if (offset + 4 > this.#size) this.#refresh();
     return this.#dv.getUint32(offset, true);
   }
 
   /** Int32 array over [offset, offset + 4 * length), offset 4-aligned. */
   i32At(offset: number, length: number): Int32Array {
-    if (offset + 4 * length > this.#i32.byteLength) this.#refresh();
+    if (offset + 4 * length > this.#size) this.#refresh();
     return this.#i32.subarray(offset >> 2, (offset >> 2) + length);
   }
 
@@ -184,6 +214,7 @@ export class Segment {
     this.#u8 = new Uint8Array(buffer);
     this.#i32 = new Int32Array(buffer);
     this.#dv = new DataView(buffer);
+    this.#size = this.#u8.length;
   }
 
   // ---- the allocator ----
