@@ -9,12 +9,13 @@ describe('threads', () => {
     rt.shm('hang', { size: 16 });
     const a = runWorker<{ tid: number; threads: { tid: number; self: boolean }[] }>(rt, 'report', { hang: 'hang' });
     const b = runWorker<{ tid: number }>(rt, 'report', { exitCode: 3 });
+    const bExit = exited(b.worker); // listen now: it exits right after reporting
     const ra = await a.result;
     const rb = await b.result;
     expect(ra.tid).not.toBe(rt.threadId);
     expect(rb.tid).not.toBe(ra.tid);
     expect(ra.threads.find((t) => t.self)!.tid).toBe(ra.tid);
-    expect(await exited(b.worker)).toBe(3);
+    expect(await bExit).toBe(3);
     expect(seg.isAlive(rb.tid)).toBe(false);
     expect(seg.isAlive(ra.tid)).toBe(true);
     await a.worker.terminate();
