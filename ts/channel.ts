@@ -5,7 +5,7 @@ import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { ClosedError, DeadPeerError, MessageTooLargeError, errorFor, checkInt, describe, Status } from './errors';
 import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, type WaitOptions } from './wait';
-import { type Codec } from './codec';
+import { bytesCodec, type Codec } from './codec';
 import { now } from './platform';
 import { STAGING } from './segment';
 
@@ -29,8 +29,8 @@ const remaining = (deadline: number): number => (deadline < 0 ? -1 : Math.max(0,
 
 export class Channel<T = Uint8Array> extends IpcObject {
   readonly kind: number = Kind.channel;
-  /** How values become bytes (set by rt.channel; per handle). */
-  codec!: Codec<T>;
+  /** How values become bytes: per handle (rt.channel sets it; bytes by default, e.g. after rt.open). */
+  codec: Codec<T> = bytesCodec as unknown as Codec<T>;
   /** capacity 0: send returns only once a receiver has taken the message. */
   readonly rendezvous: boolean = (this.core.ch_flags(this.offset) & RENDEZVOUS) !== 0;
   /** Messages it can hold (0 for a rendezvous, Infinity when unbounded: it grows in the segment's heap). */
