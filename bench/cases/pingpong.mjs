@@ -37,10 +37,50 @@ export const cases = [{
   },
 }];
 
+// pingpong-channel-rtt: the same round trip through two channels (one each way): what a user
+// of the channel API sees. postMessage is the same peer as above.
+cases.push({
+  name: 'pingpong-channel-rtt', unit: 'us', metric: 'round trip', threads: 2, better: 'lower',
+  impls: ['wasm-ipc', 'postMessage'],
+  async prepare(impl, h) {
+    if (impl === 'postMessage') return cases[0].prepare('postMessage', h);
+    h.rt.channel('ping', { capacity: 16, spsc: true });
+    h.rt.channel('pong', { capacity: 16, spsc: true });
+    const [a, b] = [await h.workers(impl, 'channelPing', 1), await h.workers(impl, 'channelPong', 1)];
+    return {
+      async rep() {
+        const n = 100_000;
+        const [[pong], [ping]] = await Promise.all([b.call({ n }), a.call({ n })]);
+        return { value: (ping.ms * 1000) / n, ok: ping.count === n && pong.count === n, detail: `${ping.count}/${pong.count} of ${n}` };
+      },
+    };
+  },
+});
+
 const once = (w) => new Promise((r) => w.once('message', r));
 
 export const roles = {
   'wasm-ipc': {
+    channelPing: ({ rt }) => {
+      const [out, back] = [rt.channel('ping'), rt.channel('pong')];
+      const msg = new Uint8Array(8);
+      const buf = new Uint8Array(8);
+      return ({ n }) => {
+        const t0 = performance.now();
+        let count = 0;
+        for (let i = 0; i < n; i++) { out.send(msg); back.recvInto(buf); count++; }
+        return { ms: performance.now() - t0, count };
+      };
+    },
+    channelPong: ({ rt }) => {
+      const [inp, back] = [rt.channel('ping'), rt.channel('pong')];
+      const buf = new Uint8Array(8);
+      return ({ n }) => {
+        let count = 0;
+        for (let i = 0; i < n; i++) { inp.recvInto(buf); back.send(buf); count++; }
+        return { count };
+      };
+    },
     ping: ({ rt, init }) => {
       const r = rt.open(init);
       const core = r.segment.core;
