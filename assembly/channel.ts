@@ -461,12 +461,15 @@ function ready(obj: usize, send: bool): bool {
   if (send) {
     const pos = atomic.load<u32>(obj, F_TAIL);
     if (atomic.load<u32>(obj, F_LIMIT) == 1 && pos != atomic.load<u32>(obj, F_HEAD)) return false;
-    return atomic.load<u32>(slotAt(obj, pos), S_SEQ) == pos;
+    // a sequence ahead of pos means tail moved on meanwhile: not "full", try again
+    return <i32>(atomic.load<u32>(slotAt(obj, pos), S_SEQ) - pos) >= 0;
   }
   const urgent = <usize>load<u32>(obj, F_URGENT);
   if (urgent != 0 && ch_depth(urgent) != 0) return true;
   const pos = atomic.load<u32>(obj, F_HEAD);
-  return atomic.load<u32>(slotAt(obj, pos), S_SEQ) == pos + 1;
+  // a sequence ahead of pos + 1 means another receiver took it and head moved on: a later
+  // message may be there, so try again rather than park (found by models/channel.pml)
+  return <i32>(atomic.load<u32>(slotAt(obj, pos), S_SEQ) - (pos + 1)) >= 0;
 }
 
 /**
