@@ -1,5 +1,5 @@
 // Channel: a bounded MPMC queue of variable-length messages (Vyukov's bounded queue with a
-// sequence number per slot), with an SPSC mode that claims without CAS.
+// sequence number per slot), with an SPSC mode that is a Lamport ring (see "SPSC mode" below).
 //
 // Object fields (after the header), producers' and consumers' words a cache line apart:
 //   +0 ring size (slots, a power of two >= 2)  +4 slot size  +8 inline max  +12 max message
@@ -44,7 +44,8 @@ import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex
 import { alloc, free } from './alloc';
 import { lockAcquire, lockRelease } from './lock';
 import { armWait, wait_value, selfTid } from './local';
-import { E_DEAD_PEER } from './status';
+import { E_DEAD_PEER, E_LIMIT } from './status';
+import { slotOf, S_WAKE } from './threads';
 
 const F_CAP: usize = OBJ_HEADER;
 const F_SLOT: usize = OBJ_HEADER + 4;
@@ -77,7 +78,11 @@ const F_RECEIVERS: usize = OBJ_HEADER + 448;
 const PEERS: u32 = 16;
 const SENDERS_GONE: u32 = 1;
 const RECEIVERS_GONE: u32 = 2;
-export const CHANNEL_SIZE: usize = OBJ_HEADER + 512;
+// selectors (blocking select) waiting for a message / for room: see "select" below
+const F_SELECT_RECV: usize = OBJ_HEADER + 512;
+const F_SELECT_SEND: usize = OBJ_HEADER + 544;
+const SELECTORS: u32 = 8;
+export const CHANNEL_SIZE: usize = OBJ_HEADER + 576;
 
 export const SPSC: u32 = 1;
 export const RENDEZVOUS: u32 = 2;
@@ -142,11 +147,12 @@ function listPush(obj: usize, node: usize): void {
   lockRelease(obj + U_LOCK);
 }
 
-function listPop(obj: usize): usize {
+function listPop(obj: usize, fit: u32): usize {
   if (atomic.load<u32>(obj, U_HEAD) == 0) return 0;
   lockAcquire(obj + U_LOCK);
-  const node = <usize>atomic.load<u32>(obj, U_HEAD);
-  if (node != 0) {
+  let node = <usize>atomic.load<u32>(obj, U_HEAD);
+  if (node != 0 && load<u32>(node, S_LEN) > fit) node = NO_FIT;
+  else if (node != 0) {
     const next = load<u32>(node, S_SEQ);
     atomic.store<u32>(obj, next, U_HEAD);
     if (next == 0) store<u32>(obj, 0, U_TAIL);
@@ -159,10 +165,13 @@ function listPop(obj: usize): usize {
 
 /** Wake one side's waiters if there are any: bump its sequence first (they park on it). */
 @inline function signal(obj: usize, seqField: usize, waitingField: usize): void {
-  if (atomic.load<u32>(obj + waitingField) != 0) {
-    atomic.add<i32>(obj + seqField, 1);
-    wake(obj + seqField, i32.MAX_VALUE);
-  }
+  if (atomic.load<u32>(obj + waitingField) != 0) wakeSide(obj, seqField);
+}
+
+function wakeSide(obj: usize, seqField: usize): void {
+  atomic.add<i32>(obj + seqField, 1);
+  wake(obj + seqField, i32.MAX_VALUE);
+  wakeSelectors(obj + (seqField == F_NOT_EMPTY ? F_SELECT_RECV : F_SELECT_SEND));
 }
 
 // ---- sending ----
@@ -175,7 +184,6 @@ function claimSend(obj: usize): usize {
     const dif = <i32>(atomic.load<u32>(slot, S_SEQ) - pos);
     if (dif == 0) {
       if (atomic.load<u32>(obj, F_LIMIT) == 1 && pos != atomic.load<u32>(obj, F_HEAD)) return 0;
-      if (isSpsc(obj)) { atomic.store<u32>(obj, pos + 1, F_TAIL); return slot; }
       const seen = atomic.cmpxchg<u32>(obj + F_TAIL, pos, pos + 1);
       if (seen == pos) return slot;
       pos = seen;
@@ -202,6 +210,7 @@ export function ch_reserve(obj: usize, len: u32): i32 {
     store<u32>(<usize>node, len, S_LEN);
     return node;
   }
+  if (isSpsc(obj)) return spscReserve(obj, len);
   const slot = claimSend(obj);
   if (slot == 0) return peersGone(obj, RECEIVERS_GONE) ? E_DEAD_PEER : E_AGAIN;
   // Closed between the check above and the claim? A receiver may already have seen the ring
@@ -232,10 +241,22 @@ export function ch_data(slot: usize): usize {
 }
 export function ch_len(slot: usize): u32 { return load<u32>(slot, S_LEN) & ~HEAP; }
 
-/** Publish a reserved slot. */
-export function ch_commit(obj: usize, slot: usize): void {
-  publish(obj, slot);
+/** Publish a reserved slot: OK, or E_CLOSED (SPSC: closed since the reserve; nothing published). */
+export function ch_commit(obj: usize, slot: usize): i32 {
+  if (isSpsc(obj)) {
+    const rc = spscPublish(obj, 1);
+    if (rc != OK) { dropBlock(slot); return rc; }
+  } else {
+    publish(obj, slot);
+  }
   signal(obj, F_NOT_EMPTY, F_RECV_WAITING);
+  return OK;
+}
+
+/** Free a slot's heap block, if its message has one. */
+@inline function dropBlock(slot: usize): void {
+  const len = load<u32>(slot, S_LEN);
+  if ((len & HEAP) != 0 && len != TOMBSTONE) free(<usize>load<u32>(slot, S_DATA));
 }
 
 /** Position of the last slot this thread published (thread-local): rendezvous waits on it. */
@@ -267,42 +288,41 @@ export function ch_send_from(obj: usize, src: usize, len: u32): i32 {
   const slot = ch_reserve(obj, len);
   if (slot < 0) return slot;
   copy(ch_data(<usize>slot), src, <usize>len);
-  ch_commit(obj, <usize>slot);
-  return OK;
+  return ch_commit(obj, <usize>slot);
 }
 
 /**
  * Receive into dst (cap bytes): the message's length, E_AGAIN, E_CLOSED, E_DEAD_PEER, or
- * E_TOO_LARGE when it does not fit: it is then taken, and ch_last_slot() names its slot.
+ * E_TOO_LARGE when the next message is longer than cap (it stays queued: take it with
+ * ch_take and read it in place).
  */
-let lastSlot: usize = 0;
-export function ch_last_slot(): usize { return lastSlot; }
 export function ch_recv_into(obj: usize, dst: usize, cap: u32): i32 {
-  lastSlot = 0;
-  const slot = ch_take(obj);
+  const slot = takeFitting(obj, cap);
   if (slot < 0) return slot;
   const len = ch_len(<usize>slot);
-  if (len > cap) { lastSlot = <usize>slot; return E_TOO_LARGE; }
   copy(dst, ch_data(<usize>slot), <usize>len);
   ch_release(obj, <usize>slot, 0);
   return <i32>len;
 }
 
+// Batches are packed: count lengths (u32) at lens, and the messages' bytes one after the
+// other from data.
+
 /**
- * Send up to count records staged at src, each [len u32][bytes, padded to 4], in order,
- * stopping when the ring is full: the number sent (waking receivers once), or an error
- * when none could be.
+ * Send up to count packed messages, in order, stopping when the ring is full: the number
+ * sent (waking receivers once), or an error when none could be.
  */
-export function ch_send_batch(obj: usize, src: usize, count: u32): i32 {
+export function ch_send_batch(obj: usize, lens: usize, data: usize, count: u32): i32 {
+  if (isSpsc(obj)) return spscSendBatch(obj, lens, data, count);
   let sent: u32 = 0;
   let rc: i32 = OK;
   while (sent < count) {
-    const len = load<u32>(src);
+    const len = load<u32>(lens + (<usize>sent << 2));
     const slot = ch_reserve(obj, len);
     if (slot < 0) { rc = slot; break; }
-    copy(ch_data(<usize>slot), src + 4, <usize>len);
+    copy(ch_data(<usize>slot), data, <usize>len);
     publish(obj, <usize>slot);
-    src += 4 + ((<usize>len + 3) & ~3);
+    data += len;
     sent++;
   }
   if (sent > 0) { signal(obj, F_NOT_EMPTY, F_RECV_WAITING); return <i32>sent; }
@@ -310,25 +330,23 @@ export function ch_send_batch(obj: usize, src: usize, count: u32): i32 {
 }
 
 /**
- * Receive up to max messages into dst (cap bytes) as records [len u32][bytes, padded to 4]:
- * the number copied (waking senders once), or an error when none was taken. A message that
- * does not fit the rest of dst ends the batch: it is taken but not copied, and
- * ch_last_slot() names its slot (else 0) for the host to read and release.
+ * Receive up to max messages, packed into lens and data (cap bytes): the number copied
+ * (waking senders once), or an error when none was: E_TOO_LARGE when the next message is
+ * longer than cap. A message that does not fit the rest of data stays queued.
  */
-export function ch_recv_batch(obj: usize, dst: usize, cap: u32, max: u32): i32 {
+export function ch_recv_batch(obj: usize, lens: usize, data: usize, cap: u32, max: u32): i32 {
+  const urgent = <usize>load<u32>(obj, F_URGENT);
+  if (isSpsc(obj) && (urgent == 0 || ch_depth(urgent) == 0)) return spscRecvBatch(obj, lens, data, cap, max);
   let got: u32 = 0;
-  let used: usize = 0;
-  lastSlot = 0;
+  let used: u32 = 0;
   while (got < max) {
-    const slot = ch_take(obj);
+    const slot = takeFitting(obj, cap - used);
     if (slot < 0) { if (got == 0) return slot; break; }
     const len = ch_len(<usize>slot);
-    const need = 4 + ((<usize>len + 3) & ~3);
-    if (used + need > <usize>cap) { lastSlot = <usize>slot; break; }
-    store<u32>(dst + used, len);
-    copy(dst + used + 4, ch_data(<usize>slot), <usize>len);
+    store<u32>(lens + (<usize>got << 2), len);
+    copy(data + used, ch_data(<usize>slot), <usize>len);
     freeSlotQuiet(obj, <usize>slot);
-    used += need;
+    used += len;
     got++;
   }
   if (got > 0) signal(obj, F_NOT_FULL, F_SEND_WAITING);
@@ -337,14 +355,28 @@ export function ch_recv_batch(obj: usize, dst: usize, cap: u32, max: u32): i32 {
 
 // ---- receiving ----
 
-/** Claim a full slot: its address, or 0 when the ring is empty. */
-function claimRecv(obj: usize): usize {
+const NO_FIT: usize = 1;   // claim results: 0 empty, NO_FIT, else the slot
+
+/** The next message would not fit in fit bytes (a tombstone always does: it is skipped). */
+@inline function tooLong(slot: usize, fit: u32): bool {
+  const len = load<u32>(slot, S_LEN);
+  return len != TOMBSTONE && (len & ~HEAP) > fit;
+}
+
+/** Claim a full slot holding at most fit bytes: its address, 0 when empty, or NO_FIT. */
+function claimRecv(obj: usize, fit: u32): usize {
   let pos = atomic.load<u32>(obj, F_HEAD);
   while (true) {
     const slot = slotAt(obj, pos);
     const dif = <i32>(atomic.load<u32>(slot, S_SEQ) - (pos + 1));
     if (dif == 0) {
-      if (isSpsc(obj)) { atomic.store<u32>(obj, pos + 1, F_HEAD); return slot; }
+      // published, so its length is stable until someone claims it (then our CAS fails)
+      if (tooLong(slot, fit)) {
+        const head = atomic.load<u32>(obj, F_HEAD);
+        if (head == pos) return NO_FIT;
+        pos = head;
+        continue;
+      }
       const seen = atomic.cmpxchg<u32>(obj + F_HEAD, pos, pos + 1);
       if (seen == pos) return slot;
       pos = seen;
@@ -360,24 +392,38 @@ function claimRecv(obj: usize): usize {
  * Take the next message: its slot (read ch_len / ch_data, then ch_release), E_AGAIN when
  * empty, or E_CLOSED once closed and drained.
  */
-export function ch_take(obj: usize): i32 {
+export function ch_take(obj: usize): i32 { return takeFitting(obj, 0xffffffff); }
+
+/** ch_take, or E_TOO_LARGE (nothing taken) when the next message is longer than fit bytes. */
+function takeFitting(obj: usize, fit: u32): i32 {
   if (isUnbounded(obj)) {
-    const node = listPop(obj);
+    const node = listPop(obj, fit);
+    if (node == NO_FIT) return E_TOO_LARGE;
     if (node != 0) return <i32>node;
     if (isClosed(obj) && atomic.load<u32>(obj, U_RESERVED) == 0 && atomic.load<u32>(obj, U_HEAD) == 0) return E_CLOSED;
     return peersGone(obj, SENDERS_GONE) && atomic.load<u32>(obj, U_RESERVED) == 0 ? E_DEAD_PEER : E_AGAIN;
   }
   const urgent = <usize>load<u32>(obj, F_URGENT);
-  if (urgent != 0 && ch_depth(urgent) != 0) {
-    const u = claimRecv(urgent);
-    if (u != 0) return <i32>u;
+  while (urgent != 0 && ch_depth(urgent) != 0) {
+    const u = claimRecv(urgent, fit);
+    if (u == NO_FIT) return E_TOO_LARGE;
+    if (u == 0) break;
+    if (load<u32>(u, S_LEN) != TOMBSTONE) return <i32>u;
+    freeSlot(urgent, u, false);
   }
+  if (isSpsc(obj)) return spscTake(obj, fit);
   while (true) {
-    const slot = claimRecv(obj);
+    // closed is loaded before head and tail, so a send that completed before the close
+    // shows in tail. (Loaded after them, it let a look at the empty ring taken just before
+    // the last send and the close lose that send: found by models/channel.pml.)
+    const closed = isClosed(obj);
+    const slot = claimRecv(obj, fit);
+    if (slot == NO_FIT) return E_TOO_LARGE;
     if (slot == 0) {
-      // closed and drained: nothing queued and nothing claimed but not yet published
-      const drained = atomic.load<u32>(obj, F_HEAD) == atomic.load<u32>(obj, F_TAIL);
-      if (drained && isClosed(obj)) return E_CLOSED;
+      // closed and drained: nothing queued and nothing claimed but not yet published, in
+      // either ring (close() closes the urgent lane first)
+      const drained = atomic.load<u32>(obj, F_HEAD) == atomic.load<u32>(obj, F_TAIL) && (urgent == 0 || ch_depth(urgent) == 0);
+      if (drained && closed) return E_CLOSED;
       return drained && peersGone(obj, SENDERS_GONE) ? E_DEAD_PEER : E_AGAIN;
     }
     if (load<u32>(slot, S_LEN) != TOMBSTONE) return <i32>slot;
@@ -387,8 +433,8 @@ export function ch_take(obj: usize): i32 {
 
 function freeSlot(obj: usize, slot: usize, keepBlock: bool): void {
   if (isUnbounded(obj)) { free(slot); return; }
-  const len = load<u32>(slot, S_LEN);
-  if ((len & HEAP) != 0 && !keepBlock) free(<usize>load<u32>(slot, S_DATA));
+  if (!keepBlock) dropBlock(slot);
+  if (isSpsc(obj)) { spscAdvanceHead(obj, 1); signal(obj, F_NOT_FULL, F_SEND_WAITING); return; }
   const cap = load<u32>(obj, F_CAP);
   atomic.store<u32>(slot, atomic.load<u32>(slot, S_SEQ) - 1 + cap, S_SEQ);
   signal(obj, F_NOT_FULL, F_SEND_WAITING);
@@ -398,8 +444,8 @@ function freeSlot(obj: usize, slot: usize, keepBlock: bool): void {
 function freeSlotQuiet(obj: usize, slot: usize): void {
   const lane = laneOf(obj, slot);
   if (isUnbounded(lane)) { free(slot); return; }
-  const len = load<u32>(slot, S_LEN);
-  if ((len & HEAP) != 0) free(<usize>load<u32>(slot, S_DATA));
+  dropBlock(slot);
+  if (isSpsc(lane)) { spscAdvanceHead(lane, 1); return; }
   atomic.store<u32>(slot, atomic.load<u32>(slot, S_SEQ) - 1 + load<u32>(lane, F_CAP), S_SEQ);
 }
 
@@ -426,11 +472,156 @@ export function ch_reserve_urgent(obj: usize, len: u32): i32 {
 }
 
 export function ch_commit_urgent(obj: usize, slot: usize): void {
-  ch_commit(<usize>load<u32>(obj, F_URGENT), slot);
-  atomic.add<i32>(obj + F_NOT_EMPTY, 1);   // the receivers wait on the main ring's sequence
-  wake(obj + F_NOT_EMPTY, i32.MAX_VALUE);
+  ch_commit(<usize>load<u32>(obj, F_URGENT), slot);   // a lane is MPMC: it cannot refuse
+  wakeSide(obj, F_NOT_EMPTY);   // the receivers wait on the main ring's sequence
 }
 export function ch_free_block(block: usize): void { free(block); }
+
+// ---- SPSC mode: a Lamport ring with cached indices (rigtorp's SPSCQueue) ----
+//
+// The producer owns tail, the consumer owns head, and each keeps a private copy of the
+// other's index (P_CACHED_HEAD, C_CACHED_TAIL), refreshed only when its own copy says full
+// (empty). Slots carry no sequence numbers: [tail, head) bounds what is published. In steady
+// state a message costs one sequentially consistent store per side (tail on commit, head on
+// release), and a slot's cache line travels once, producer to consumer.
+//   reserve: room = tail - cachedHead < capacity (else reload head); write at tail (private)
+//   commit:  CAS tail → tail + n (publishes n messages)
+//   take:    head != cachedTail (else reload tail); read the slot at head
+//   release: head + 1 (frees the slot for the producer)
+// Close: close() sets CLOSED_BIT in the tail word, and commit publishes by CAS on that word,
+// so a commit either lands before the close (receivers drain it) or fails with E_CLOSED,
+// nothing published: no message appears past the end of stream. A receiver ends only on
+// the bit (a removed object gets it from the first receiver that finds it drained).
+// One reservation at a time (P_CLAIM): a second reserve before the commit is refused.
+const P_CACHED_HEAD: usize = F_TAIL + 4;   // producer-private
+const P_CLAIM: usize = F_TAIL + 8;         // 1 while a reservation is out
+const P_CLAIMER: usize = F_TAIL + 12;      // the thread holding it (cleared if it dies)
+const C_CACHED_TAIL: usize = F_HEAD + 4;   // consumer-private
+const CLOSED_BIT: u32 = 0x80000000;
+const POS_MASK: u32 = 0x7fffffff;
+
+/** Published messages not yet released. */
+@inline function spscUsed(obj: usize): u32 {
+  return ((atomic.load<u32>(obj, F_TAIL) & POS_MASK) - atomic.load<u32>(obj, F_HEAD)) & POS_MASK;
+}
+
+/** Room for one more message at pos? Reads head only when the cached copy says no. */
+@inline function spscRoom(obj: usize, pos: u32): bool {
+  const limit = load<u32>(obj, F_LIMIT);
+  if (((pos - load<u32>(obj, P_CACHED_HEAD)) & POS_MASK) < limit) return true;
+  const head = atomic.load<u32>(obj, F_HEAD);
+  store<u32>(obj, head, P_CACHED_HEAD);
+  return ((pos - head) & POS_MASK) < limit;
+}
+
+/** Fill in the slot's length (and heap block): false when the segment is full. */
+@inline function spscFill(obj: usize, slot: usize, len: u32): bool {
+  if (len <= load<u32>(obj, F_INLINE)) { store<u32>(slot, len, S_LEN); return true; }
+  const block = alloc(<usize>len, false);
+  if (block < 0) return false;
+  store<u32>(slot, len | HEAP, S_LEN);
+  store<u32>(slot, <u32>block, S_DATA);
+  return true;
+}
+
+function spscReserve(obj: usize, len: u32): i32 {
+  if (load<u32>(obj, P_CLAIM) != 0) return E_INVAL;   // a reservation is out: commit it first
+  const pos = atomic.load<u32>(obj, F_TAIL) & POS_MASK;
+  if (!spscRoom(obj, pos)) return peersGone(obj, RECEIVERS_GONE) ? E_DEAD_PEER : E_AGAIN;
+  const slot = slotAt(obj, pos);
+  if (!spscFill(obj, slot, len)) return E_NOMEM;       // nothing claimed: nothing to undo
+  store<u32>(obj, selfTid, P_CLAIMER);
+  store<u32>(obj, 1, P_CLAIM);
+  return <i32>slot;
+}
+
+/** Publish the next n messages: OK, or E_CLOSED (close() came first: nothing published). */
+function spscPublish(obj: usize, n: u32): i32 {
+  store<u32>(obj, 0, P_CLAIM);
+  const pos = atomic.load<u32>(obj, F_TAIL);   // only close() changes it meanwhile
+  if ((pos & CLOSED_BIT) != 0 || atomic.cmpxchg<u32>(obj + F_TAIL, pos, (pos + n) & POS_MASK) != pos) return E_CLOSED;
+  return OK;
+}
+
+/** The slot at head (released later), E_AGAIN, E_CLOSED once closed and drained, E_DEAD_PEER. */
+function spscTake(obj: usize, fit: u32): i32 {
+  const pos = atomic.load<u32>(obj, F_HEAD);
+  if (pos == load<u32>(obj, C_CACHED_TAIL)) {
+    let tail = atomic.load<u32>(obj, F_TAIL);
+    if ((tail & POS_MASK) == pos) {
+      if ((tail & CLOSED_BIT) == 0 && isClosed(obj)) {   // removed, or close() is under way
+        atomic.or<u32>(obj + F_TAIL, CLOSED_BIT);
+        tail = atomic.load<u32>(obj, F_TAIL);
+      }
+      if ((tail & POS_MASK) == pos) {
+        if ((tail & CLOSED_BIT) != 0) return E_CLOSED;
+        return peersGone(obj, SENDERS_GONE) ? E_DEAD_PEER : E_AGAIN;
+      }
+    }
+    store<u32>(obj, tail & POS_MASK, C_CACHED_TAIL);
+  }
+  const slot = slotAt(obj, pos);
+  return tooLong(slot, fit) ? E_TOO_LARGE : <i32>slot;
+}
+
+@inline function spscAdvanceHead(obj: usize, n: u32): void {
+  atomic.store<u32>(obj, (atomic.load<u32>(obj, F_HEAD) + n) & POS_MASK, F_HEAD);
+}
+
+/** ch_send_batch in SPSC mode: every message written, then one publish. */
+function spscSendBatch(obj: usize, lens: usize, data: usize, count: u32): i32 {
+  if (isClosed(obj)) return E_CLOSED;
+  if (load<u32>(obj, P_CLAIM) != 0) return E_INVAL;
+  const start = atomic.load<u32>(obj, F_TAIL) & POS_MASK;
+  const maxMessage = load<u32>(obj, F_MAXMSG);
+  let n: u32 = 0;
+  let rc: i32 = OK;
+  while (n < count) {
+    const len = load<u32>(lens + (<usize>n << 2));
+    if (len > maxMessage) { rc = E_TOO_LARGE; break; }
+    if (!spscRoom(obj, start + n)) { rc = peersGone(obj, RECEIVERS_GONE) ? E_DEAD_PEER : E_AGAIN; break; }
+    const slot = slotAt(obj, start + n);
+    if (!spscFill(obj, slot, len)) { rc = E_NOMEM; break; }
+    copy(ch_data(slot), data, <usize>len);
+    data += len;
+    n++;
+  }
+  if (n == 0) return rc;
+  if (spscPublish(obj, n) != OK) {
+    for (let i: u32 = 0; i < n; i++) dropBlock(slotAt(obj, start + i));
+    return E_CLOSED;
+  }
+  signal(obj, F_NOT_EMPTY, F_RECV_WAITING);
+  return <i32>n;
+}
+
+/** ch_recv_batch in SPSC mode (urgent lane empty): every message copied, then one release. */
+function spscRecvBatch(obj: usize, lens: usize, data: usize, cap: u32, max: u32): i32 {
+  const first = spscTake(obj, cap);
+  if (first < 0) return first;
+  const start = atomic.load<u32>(obj, F_HEAD);
+  let tail = load<u32>(obj, C_CACHED_TAIL);
+  if (((tail - start) & POS_MASK) < max) {
+    tail = atomic.load<u32>(obj, F_TAIL) & POS_MASK;
+    store<u32>(obj, tail, C_CACHED_TAIL);
+  }
+  const avail = (tail - start) & POS_MASK;
+  let got: u32 = 0;
+  let used: u32 = 0;
+  while (got < max && got < avail) {
+    const slot = slotAt(obj, start + got);
+    const len = ch_len(slot);
+    if (len > cap - used) break;
+    store<u32>(lens + (<usize>got << 2), len);
+    copy(data + used, ch_data(slot), <usize>len);
+    dropBlock(slot);
+    used += len;
+    got++;
+  }
+  spscAdvanceHead(obj, got);
+  signal(obj, F_NOT_FULL, F_SEND_WAITING);
+  return <i32>got;
+}
 
 // ---- waiting ----
 
@@ -458,6 +649,11 @@ export function ch_disarm(obj: usize, send: i32): void {
 function ready(obj: usize, send: bool): bool {
   if (isClosed(obj) || peersGone(obj, send ? RECEIVERS_GONE : SENDERS_GONE)) return true;
   if (isUnbounded(obj)) return send || atomic.load<u32>(obj, U_HEAD) != 0;
+  if (isSpsc(obj)) {
+    if (!send && (load<u32>(obj, F_URGENT) != 0 && ch_depth(<usize>load<u32>(obj, F_URGENT)) != 0)) return true;
+    const used = spscUsed(obj);
+    return send ? used < load<u32>(obj, F_LIMIT) : used != 0 || (atomic.load<u32>(obj, F_TAIL) & CLOSED_BIT) != 0;
+  }
   if (send) {
     const pos = atomic.load<u32>(obj, F_TAIL);
     if (atomic.load<u32>(obj, F_LIMIT) == 1 && pos != atomic.load<u32>(obj, F_HEAD)) return false;
@@ -478,7 +674,9 @@ function ready(obj: usize, send: bool): bool {
  */
 export function ch_wait(obj: usize, send: i32, timeoutMs: f64): i32 {
   const deadline = deadlineFrom(timeoutMs);
-  const word = isUnbounded(obj) ? obj + U_HEAD : slotAt(obj, atomic.load<u32>(obj + (send ? F_TAIL : F_HEAD))) + S_SEQ;
+  const word = isUnbounded(obj) ? obj + U_HEAD
+    : isSpsc(obj) ? obj + (send ? F_HEAD : F_TAIL)        // the other side's index
+    : slotAt(obj, atomic.load<u32>(obj + (send ? F_TAIL : F_HEAD))) + S_SEQ;
   const seen = atomic.load<u32>(word);
   if (!ready(obj, send != 0) && spinWhile(word, <i32>seen) && ready(obj, send != 0)) return OK;
   let registered = 0;
@@ -539,6 +737,62 @@ export function ch_wait_taken(obj: usize, pos: u32, timeoutMs: f64): i32 {
   }
 }
 
+// ---- select: one thread waiting on several channels ----
+//
+// A thread parks on one address at a time, so a blocking select parks on its own wake word
+// (its thread slot's S_WAKE). While it waits on a channel it is in that channel's selector
+// table for the side it waits on, and counted among that side's waiters; wakeSide (run by
+// signal whenever someone waits, and by close and deaths) bumps and wakes the word of every
+// selector in the table as well as the side's sequence.
+//   selector: v = sel_begin(); ch_sel_arm(each channel, side); try each channel once more;
+//             if none is ready, sel_park(v, timeout); ch_sel_disarm(each channel, side)
+// No lost wake-up: the selector counts itself a waiter before its last try, so an operation
+// that makes a channel ready after that try sees the count and bumps the word, which the
+// selector read before arming: its park then returns at once.
+
+/** This thread's wake word, to park on after arming (sel_park). */
+export function sel_begin(): i32 { return atomic.load<i32>(slotOf(selfTid) + S_WAKE); }
+
+/** Park on this thread's wake word while it still holds v: OK, or E_TIMEOUT. */
+export function sel_park(v: i32, timeoutMs: f64): i32 {
+  return park(slotOf(selfTid) + S_WAKE, v, deadlineFrom(timeoutMs), false) == TIMED_OUT ? E_TIMEOUT : OK;
+}
+
+/** Wait as a selector on one side (send = 1: for room): OK, or E_LIMIT when its table is full. */
+export function ch_sel_arm(obj: usize, send: i32): i32 {
+  const table = obj + (send ? F_SELECT_SEND : F_SELECT_RECV);
+  for (let i: u32 = 0; i < SELECTORS; i++) {
+    if (atomic.cmpxchg<u32>(table + <usize>i * 4, 0, selfTid) == 0) {
+      atomic.add<u32>(obj + (send ? F_SEND_WAITING : F_RECV_WAITING), 1);
+      return OK;
+    }
+  }
+  return E_LIMIT;
+}
+
+export function ch_sel_disarm(obj: usize, send: i32): void { ch_sel_disarm_tid(obj, send, selfTid); }
+
+function ch_sel_disarm_tid(obj: usize, send: i32, tid: u32): void {
+  const table = obj + (send ? F_SELECT_SEND : F_SELECT_RECV);
+  for (let i: u32 = 0; i < SELECTORS; i++) {
+    if (atomic.load<u32>(table + <usize>i * 4) == tid && atomic.cmpxchg<u32>(table + <usize>i * 4, tid, 0) == tid) {
+      atomic.sub<u32>(obj + (send ? F_SEND_WAITING : F_RECV_WAITING), 1);
+      return;
+    }
+  }
+}
+
+function wakeSelectors(table: usize): void {
+  for (let i: u32 = 0; i < SELECTORS; i++) {
+    const tid = atomic.load<u32>(table + <usize>i * 4);
+    if (tid != 0) {
+      const word = slotOf(tid) + S_WAKE;
+      atomic.add<u32>(word, 1);
+      wake(word, 1);
+    }
+  }
+}
+
 // ---- dead peers ----
 
 /** Register this thread as a sender (1) or receiver (0). OK; a full table just goes untracked. */
@@ -573,6 +827,9 @@ function leave(obj: usize, table: usize, tid: u32): bool {
 }
 
 export function channelOnDeath(obj: usize, tid: u32): void {
+  if (isSpsc(obj) && load<u32>(obj, P_CLAIM) != 0 && load<u32>(obj, P_CLAIMER) == tid) store<u32>(obj, 0, P_CLAIM);
+  ch_sel_disarm_tid(obj, 0, tid);
+  ch_sel_disarm_tid(obj, 1, tid);
   let gone: u32 = 0;
   if (leave(obj, obj + F_SENDERS, tid)) gone |= SENDERS_GONE;
   if (leave(obj, obj + F_RECEIVERS, tid)) gone |= RECEIVERS_GONE;
@@ -587,16 +844,19 @@ export function channelOnDeath(obj: usize, tid: u32): void {
 // ---- close, state ----
 
 export function ch_close(obj: usize): void {
+  // the urgent lane first: a receiver that sees the channel closed then counts every urgent
+  // send that got past its own closed re-check
+  const urgent = <usize>load<u32>(obj, F_URGENT);
+  if (urgent != 0) atomic.store<u32>(urgent, 1, F_CLOSED);
   atomic.store<u32>(obj, 1, F_CLOSED);
+  if (isSpsc(obj)) atomic.or<u32>(obj + F_TAIL, CLOSED_BIT);
   channelWakeAll(obj);
 }
 export function ch_closed(obj: usize): i32 { return isClosed(obj) ? 1 : 0; }
 
 export function channelWakeAll(obj: usize): void {
-  atomic.add<i32>(obj + F_NOT_EMPTY, 1);
-  wake(obj + F_NOT_EMPTY, i32.MAX_VALUE);
-  atomic.add<i32>(obj + F_NOT_FULL, 1);
-  wake(obj + F_NOT_FULL, i32.MAX_VALUE);
+  wakeSide(obj, F_NOT_EMPTY);
+  wakeSide(obj, F_NOT_FULL);
 }
 
 /** Messages queued (published or being written), urgent ones included. */
@@ -604,6 +864,7 @@ export function ch_depth(obj: usize): u32 {
   const urgent = <usize>load<u32>(obj, F_URGENT);
   const extra = urgent != 0 ? ch_depth(urgent) : 0;
   if (isUnbounded(obj)) return atomic.load<u32>(obj, U_COUNT) + extra;
+  if (isSpsc(obj)) return spscUsed(obj) + extra;
   return atomic.load<u32>(obj, F_TAIL) - atomic.load<u32>(obj, F_HEAD) + extra;
 }
 export function ch_capacity(obj: usize): u32 { return load<u32>(obj, F_LIMIT); }
@@ -616,15 +877,16 @@ export function channelDestroy(obj: usize): void {
   const urgent = <usize>load<u32>(obj, F_URGENT);
   if (urgent != 0) { channelDestroy(urgent); free(urgent); store<u32>(obj, 0, F_URGENT); }
   if (isUnbounded(obj)) {
-    for (let node = listPop(obj); node != 0; node = listPop(obj)) free(node);
+    for (let node = listPop(obj, 0xffffffff); node != 0; node = listPop(obj, 0xffffffff)) free(node);
     return;
   }
   const slots = <usize>load<u32>(obj, F_SLOTS);
   if (slots == 0) return;
-  for (let pos = atomic.load<u32>(obj, F_HEAD); pos != atomic.load<u32>(obj, F_TAIL); pos++) {
+  const spsc = isSpsc(obj);
+  const tail = atomic.load<u32>(obj, F_TAIL) & (spsc ? POS_MASK : 0xffffffff);
+  for (let pos = atomic.load<u32>(obj, F_HEAD); pos != tail; pos = (pos + 1) & (spsc ? POS_MASK : 0xffffffff)) {
     const slot = slotAt(obj, pos);
-    const len = load<u32>(slot, S_LEN);
-    if (atomic.load<u32>(slot, S_SEQ) == pos + 1 && (len & HEAP) != 0 && len != TOMBSTONE) free(<usize>load<u32>(slot, S_DATA));
+    if (spsc || atomic.load<u32>(slot, S_SEQ) == pos + 1) dropBlock(slot);
   }
   free(slots);
   store<u32>(obj, 0, F_SLOTS);

@@ -34,7 +34,7 @@ export {
 export { snap_reserve, snap_cancel, snap_commit, snap_read_begin, snap_read_end, snap_version, snap_version_addr } from './snapshot';
 export { once_begin, once_finish, once_wait, once_done, latch_count_down, latch_step, latch_wait, latch_count } from './once';
 export {
-  ch_reserve, ch_data, ch_len, ch_commit, ch_last_pos, ch_send_from, ch_last_slot, ch_recv_into,
+  ch_reserve, ch_data, ch_len, ch_commit, ch_last_pos, ch_send_from, ch_recv_into, ch_sel_arm, ch_sel_disarm, sel_begin, sel_park,
   ch_send_batch, ch_recv_batch, ch_take, ch_release, ch_free_block, ch_arm, ch_disarm,
   ch_wait, ch_register, ch_reserve_urgent, ch_commit_urgent, ch_taken, ch_withdraw, ch_arm_taken, ch_wait_taken, ch_close, ch_closed, ch_depth, ch_capacity, ch_max_message, ch_inline_max, ch_flags,
 } from './channel';

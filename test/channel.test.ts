@@ -1,16 +1,17 @@
 import { describe, it, expect } from 'vitest';
-import { Runtime, select, trySelect, ClosedError, DeadPeerError, TimeoutError, MessageTooLargeError, OutOfMemoryError, KindMismatchError } from '../dist/node/index.js';
+import { Runtime, select, selectAsync, sendCase, trySelect, ClosedError, DeadPeerError, TimeoutError, MessageTooLargeError, OutOfMemoryError, KindMismatchError } from '../dist/node/index.js';
 import { runWorker } from './helpers';
 
-async function flow(opts: { producers: number; consumers: number; total: number; maxLen: number; capacity: number; spsc?: boolean; async?: boolean }) {
+type Mode = 'one' | 'async' | 'many' | 'packed' | 'into';
+async function flow(opts: { producers: number; consumers: number; total: number; maxLen: number; capacity: number; spsc?: boolean; send?: Mode; recv?: Mode }) {
   // (capacity Infinity: an unbounded channel)
   const rt = await Runtime.create({ size: 8 << 20, maxSize: 256 << 20 });
   const ch = rt.channel('flow', { capacity: opts.capacity, spsc: opts.spsc, maxMessageSize: 4096 });
   ch.registerAs('sender'); // this thread closes the channel: receivers wait for that, not for the producers' exits
   const base = rt.segment().stats().bytesInUse;
   const per = opts.total / opts.producers;
-  const consumers = Array.from({ length: opts.consumers }, () => runWorker<any>(rt, 'channel-roles', { role: 'consume', name: 'flow', async: opts.async, only: opts.consumers === 1 }));
-  const producers = Array.from({ length: opts.producers }, (_, id) => runWorker<any>(rt, 'channel-roles', { role: 'produce', name: 'flow', id, count: per, maxLen: opts.maxLen, async: opts.async }));
+  const consumers = Array.from({ length: opts.consumers }, () => runWorker<any>(rt, 'channel-roles', { role: 'consume', name: 'flow', mode: opts.recv ?? 'one', only: opts.consumers === 1 }));
+  const producers = Array.from({ length: opts.producers }, (_, id) => runWorker<any>(rt, 'channel-roles', { role: 'produce', name: 'flow', id, count: per, maxLen: opts.maxLen, mode: opts.send ?? 'one' }));
   const sent = await Promise.all(producers.map((p) => p.result));
   ch.close();
   const got = await Promise.all(consumers.map((c) => c.result));
@@ -24,10 +25,19 @@ async function flow(opts: { producers: number; consumers: number; total: number;
 
 describe('channel: every message exactly once, intact, in per-producer order', () => {
   it('1 → 1, 10^6 messages of random sizes (some beyond the inline size)', () => flow({ producers: 1, consumers: 1, total: 1_000_000, maxLen: 120, capacity: 1024 }), 120_000);
-  it('1 → 1 in SPSC mode, 10^6 messages', () => flow({ producers: 1, consumers: 1, total: 1_000_000, maxLen: 64, capacity: 256, spsc: true }), 120_000);
+  it('1 → 1 in SPSC mode, 10^6 messages (some beyond the inline size)', () => flow({ producers: 1, consumers: 1, total: 1_000_000, maxLen: 120, capacity: 256, spsc: true }), 120_000);
+  it('1 → 1 in SPSC mode in batches: sendMany → recvPacked, 10^6 messages', () => flow({ producers: 1, consumers: 1, total: 1_000_000, maxLen: 120, capacity: 256, spsc: true, send: 'many', recv: 'packed' }), 120_000);
+  it('1 → 1 in SPSC mode: sendPacked → recvMany, and send → recvInto', async () => {
+    await flow({ producers: 1, consumers: 1, total: 200_000, maxLen: 3000, capacity: 64, spsc: true, send: 'packed', recv: 'many' });
+    await flow({ producers: 1, consumers: 1, total: 200_000, maxLen: 120, capacity: 64, spsc: true, recv: 'into' });
+  }, 120_000);
+  it('4 → 4 in batches: sendPacked → recvMany, sendMany → recvPacked', async () => {
+    await flow({ producers: 4, consumers: 4, total: 400_000, maxLen: 200, capacity: 256, send: 'packed', recv: 'many' });
+    await flow({ producers: 4, consumers: 4, total: 400_000, maxLen: 3000, capacity: 64, send: 'many', recv: 'packed' });
+  }, 120_000);
   it('4 → 4, 10^6 messages of random sizes (8 workers, 2 cores)', () => flow({ producers: 4, consumers: 4, total: 1_000_000, maxLen: 200, capacity: 256 }), 120_000);
   it('4 → 4 unbounded, 200 000 messages', () => flow({ producers: 4, consumers: 4, total: 200_000, maxLen: 100, capacity: Infinity }), 120_000);
-  it('4 → 1 through the async forms and for-await, large messages in heap blocks', () => flow({ producers: 4, consumers: 1, total: 40_000, maxLen: 3000, capacity: 64, async: true }), 120_000);
+  it('4 → 1 through the async forms and for-await, large messages in heap blocks', () => flow({ producers: 4, consumers: 1, total: 40_000, maxLen: 3000, capacity: 64, send: 'async', recv: 'async' }), 120_000);
 });
 
 describe('channel semantics', () => {
@@ -82,34 +92,82 @@ describe('channel semantics', () => {
     ch.send(new Uint8Array([3]));
   });
 
-  it('select: whichever is ready first, fair among ready ones, timeouts, the end of all', async () => {
+  it('selectAsync: whichever is ready first, fair among ready ones, timeouts, the end of all', async () => {
     const rt = await Runtime.create();
     const a = rt.channel<string>('a', { codec: 'string' });
     const b = rt.channel<string>('b', { codec: 'string' });
     expect(trySelect([a, b])).toBeUndefined();
-    const pending = select([a, b]);
+    const pending = selectAsync([a, b]);
     await new Promise((r) => setTimeout(r, 10));
     b.send('from b');
     expect(await pending).toMatchObject({ index: 1, value: 'from b' });
     expect(rt.list().every((o) => o.state.receiversWaiting === 0)).toBe(true); // nothing left registered
     const counts = [0, 0];
     for (let i = 0; i < 200; i++) { a.send('x'); b.send('y'); }
-    for (let i = 0; i < 200; i++) counts[(await select([a, b])).index]!++;
+    for (let i = 0; i < 200; i++) counts[(await selectAsync([a, b])).index]!++;
     expect(Math.min(...counts)).toBeGreaterThan(50); // both ready: neither starves
     while (trySelect([a, b])) { /* drain */ }
-    await expect(select([a, b], { timeout: 20 })).rejects.toThrow(TimeoutError);
+    await expect(selectAsync([a, b], { timeout: 20 })).rejects.toThrow(TimeoutError);
     const ac = new AbortController();
-    const aborted = select([a, b], { signal: ac.signal });
+    const aborted = selectAsync([a, b], { signal: ac.signal });
     ac.abort(new Error('cancel'));
     await expect(aborted).rejects.toThrow('cancel');
     a.close();
-    const later = select([a, b]); // a is closed and drained: wait on b only (no busy loop)
+    const later = selectAsync([a, b]); // a is closed and drained: wait on b only (no busy loop)
     await new Promise((r) => setTimeout(r, 10));
     b.send('last');
     expect((await later).value).toBe('last');
     b.close();
-    await expect(select([a, b])).rejects.toThrow(ClosedError);
+    await expect(selectAsync([a, b])).rejects.toThrow(ClosedError);
     expect(() => trySelect([] as never)).toThrow(TypeError);
+  });
+
+  it('select (blocking) in a worker: woken by any of its channels, send cases, timeouts, the end of all', async () => {
+    const rt = await Runtime.create();
+    const a = rt.channel<string>('a', { codec: 'string' });
+    const b = rt.channel<string>('b', { codec: 'string' });
+    const out = rt.channel<string>('out', { capacity: 1, codec: 'string' });
+    const w = runWorker<any>(rt, 'select-roles', { role: 'select-loop' });
+    const waiting = (name: string) => rt.list().find((o) => o.name === name)!.state.receiversWaiting;
+    while (waiting('a') === 0 || waiting('b') === 0) await new Promise((r) => setTimeout(r, 5)); // armed on both
+    b.send('one');                                  // wakes the worker parked in select
+    expect(out.recv(5000)).toBe('recv 1 one');
+    while (waiting('a') === 0) await new Promise((r) => setTimeout(r, 5));
+    a.send('two');
+    expect(out.recv(5000)).toBe('recv 0 two');
+    // the worker fills out, then selects [a, sendCase(out, 'ping')]: out has room once we take
+    expect(out.recv(5000)).toBe('filler');
+    expect(out.recv(5000)).toBe('ping');
+    expect(out.recv(5000)).toBe('send 1 ping');
+    a.close();
+    b.close();
+    const r = await w.result;
+    expect(r.ended).toBe('ClosedError');
+    expect(r.timedOut).toBe('TimeoutError');
+    expect(rt.list().every((o) => o.state.receiversWaiting === 0 && o.state.sendersWaiting === 0)).toBe(true); // nothing left armed
+    await w.worker.terminate();
+    expect(() => select([a, rt.channel('elsewhere')], 0)).toThrow(TimeoutError);   // a ended, the other is empty
+    expect(() => select([a, b])).toThrow(ClosedError);                               // every case ended
+  });
+
+  it('select: fair among ready cases, sendCase, bad input', async () => {
+    const rt = await Runtime.create();
+    const a = rt.channel<string>('a', { codec: 'string' });
+    const b = rt.channel<string>('b', { codec: 'string' });
+    const full = rt.channel<string>('f', { capacity: 1, codec: 'string' });
+    for (let i = 0; i < 200; i++) { a.send('x'); b.send('y'); }
+    const counts = [0, 0];
+    for (let i = 0; i < 200; i++) counts[select([a, b]).index]!++;
+    expect(Math.min(...counts)).toBeGreaterThan(50);
+    expect(select([sendCase(full, 'in')])).toMatchObject({ index: 0, op: 'send', value: 'in' });
+    expect(trySelect([sendCase(full, 'more')])).toBeUndefined();   // full
+    expect(() => select([sendCase(full, 'more')], 10)).toThrow(TimeoutError);
+    expect(full.recv()).toBe('in');
+    expect(() => select([] as never)).toThrow(TypeError);
+    expect(() => select([{ channel: 1 }] as never)).toThrow(TypeError);
+    expect(() => sendCase(1 as never, 'x')).toThrow(TypeError);
+    full.close();
+    expect(() => select([sendCase(full, 'late')])).toThrow(ClosedError);
   });
 
   it('rendezvous (capacity 0): send returns only once a receiver took the message', async () => {
@@ -156,6 +214,74 @@ describe('channel semantics', () => {
     expect(() => ch.recv()).toThrow(/end of stream/);
     expect(() => ch.send('x')).toThrow(ClosedError);
     expect(ch.closed).toBe(true);
+  });
+
+  it('SPSC close racing sends: every send that returned is received, none after the end', async () => {
+    const rt = await Runtime.create();
+    for (let round = 0; round < 30; round++) {
+      const ch = rt.channel(`s${round}`, { capacity: 8, spsc: true });
+      const w = runWorker<any>(rt, 'channel-roles', { role: 'send-until-closed', name: `s${round}`, packed: round % 2 === 1 });
+      let got = 0;
+      const target = new Uint8Array(64), lengths = new Uint32Array(8);
+      for (;;) {
+        try {
+          const n = ch.recvPacked(target, lengths);
+          for (let k = 0; k < n; k++) expect(new DataView(target.buffer).getUint32(4 * k, true)).toBe(got++);
+        } catch (e) { expect(e).toBeInstanceOf(ClosedError); break; }
+        if (got >= 200 + round * 50 && !ch.closed) ch.close();       // close while the sender is busy
+      }
+      const r = await w.result;
+      expect(r.error).toBe('ClosedError');
+      expect(got).toBe(r.sent);          // nothing lost, nothing published past the end
+      await w.worker.terminate();
+    }
+  });
+
+  it('SPSC reservations: one at a time; sends wait for the commit; commit after close sends nothing', async () => {
+    const rt = await Runtime.create();
+    const ch = rt.channel('r', { capacity: 4, spsc: true });
+    const r = ch.reserve(3);
+    expect(() => ch.reserve(3)).toThrow(/reservation is out/);
+    expect(() => ch.send(new Uint8Array([1]))).toThrow(/reservation is out/);
+    expect(() => ch.sendMany([new Uint8Array([1])])).toThrow(/reservation is out/);
+    expect(ch.depth).toBe(0);                       // not visible before the commit
+    r.bytes.set([1, 2, 3]);
+    r.commit();
+    ch.send(new Uint8Array([4]));
+    expect(Array.from(ch.recv())).toEqual([1, 2, 3]);
+    expect(Array.from(ch.recv())).toEqual([4]);
+    const late = ch.reserve(2);
+    ch.close();
+    expect(() => late.commit()).toThrow(ClosedError);
+    expect(ch.depth).toBe(0);
+    expect(() => ch.recv()).toThrow(ClosedError);
+  });
+
+  it('batches: recvPacked leaves a message that does not fit queued; bad arguments', async () => {
+    const rt = await Runtime.create();
+    const ch = rt.channel('b', { capacity: 16, maxMessageSize: 100 });
+    expect(ch.sendPacked(new Uint8Array([1, 2, 3, 4, 5, 6]), [1, 2, 3])).toBe(3);
+    ch.send(new Uint8Array(50));
+    const target = new Uint8Array(10), lengths = new Uint32Array(8);
+    expect(ch.recvPacked(target, lengths)).toBe(3);
+    expect(Array.from(lengths.subarray(0, 3))).toEqual([1, 2, 3]);
+    expect(Array.from(target.subarray(0, 6))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(() => ch.recvPacked(target, lengths)).toThrow(/longer than target/);
+    expect(() => ch.recvInto(target)).toThrow(/longer than target/);
+    expect(ch.depth).toBe(1);                       // still queued
+    expect(ch.recvMany(5).map((m) => m.length)).toEqual([50]);
+    expect(() => ch.sendPacked(new Uint8Array(4), [2, 3])).toThrow(RangeError);
+    expect(() => ch.sendPacked(new Uint8Array(200), [101])).toThrow(RangeError);
+    expect(() => ch.sendPacked(new Uint8Array(4), [-1])).toThrow(RangeError);
+    expect(() => ch.sendPacked(new Uint8Array(4), [1.5])).toThrow(TypeError);
+    expect(() => ch.sendPacked([1, 2] as never, [1])).toThrow(TypeError);
+    expect(() => ch.recvPacked(target, new Uint32Array(0))).toThrow(TypeError);
+    expect(() => ch.recvPacked(target, [1] as never)).toThrow(TypeError);
+    expect(ch.depth).toBe(0);
+    expect(() => ch.recvPacked(target, lengths, 10)).toThrow(TimeoutError);
+    ch.close();
+    expect(() => ch.sendPacked(new Uint8Array(1), [1])).toThrow(ClosedError);
+    expect(() => ch.recvPacked(target, lengths)).toThrow(ClosedError);
   });
 
   it('timeouts, try forms and back-pressure', async () => {

@@ -18,7 +18,7 @@ for (const p of checks.values()) p.catch(() => {}); // reported by its own test
 describe('Promela models (SPIN)', () => {
   it('finds the models', () => {
     expect(files.map((f) => basename(f, '.pml'))).toEqual(expect.arrayContaining(
-      ['barrier', 'condvar', 'mutex', 'peterson', 'rwlock', 'semaphore_fair', 'semaphore_weak', 'ticketlock']));
+      ['barrier', 'channel', 'condvar', 'mutex', 'peterson', 'rwlock', 'semaphore_fair', 'semaphore_weak', 'ticketlock']));
   });
 
   for (const file of files) {

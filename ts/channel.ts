@@ -3,7 +3,7 @@
 // handed over; the core moves every index.
 import { IpcObject } from './object';
 import { Kind } from './kinds';
-import { ClosedError, DeadPeerError, MessageTooLargeError, errorFor, checkInt, describe, Status } from './errors';
+import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, errorFor, checkInt, describe, Status } from './errors';
 import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
 import { now } from './platform';
@@ -14,6 +14,10 @@ const RENDEZVOUS = 2;
 const UNBOUNDED = 4;
 const S_LEN = 4;
 const S_DATA = 8;
+// batches in the staging block: up to BATCH_MAX lengths, then the messages' bytes
+const BATCH_MAX = 1024;
+const BATCH_LENS = 4 * BATCH_MAX;
+const BATCH_DATA = STAGING - BATCH_LENS;
 
 /** A slot reserved for a zero-copy send: write into `bytes`, then commit(). */
 export interface Reservation {
@@ -72,8 +76,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
       rc = core.ch_reserve(this.offset, n);
       if (rc > 0) {
         this.segment.write(core.ch_data(rc), bytes);
-        core.ch_commit(this.offset, rc);
-        rc = Status.OK;
+        rc = core.ch_commit(this.offset, rc);
       }
     }
     if (rc === Status.OK) {
@@ -82,7 +85,12 @@ export class Channel<T = Uint8Array> extends IpcObject {
     }
     if (rc === Status.AGAIN) return false;
     if (rc === Status.DEAD_PEER) throw new DeadPeerError(`${this.label}: every thread that received from it has died, and it is full`, rc);
-    throw errorFor(rc, `${this.label}: send`);
+    throw this.#sendError(rc, 'send');
+  }
+
+  #sendError(rc: number, what: string): Error {
+    if (rc === Status.INVAL) return new IpcError(`${this.label}: ${what}: a reservation is out on this spsc channel; commit it first`, rc);
+    return errorFor(rc, `${this.label}: ${what}`);
   }
 
   /** Send, blocking while the ring is full (up to `timeout` ms). ClosedError once closed. */
@@ -173,40 +181,85 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const seg = this.segment;
     const staging = seg.staging();
     if (this.rendezvous || staging === 0) { let n = 0; for (const v of values) { this.send(v, timeout); n++; } return n; }
-    const core = this.core;
-    if (!this.#asSender) { core.ch_register(this.offset, 1); this.#asSender = true; }
     const deadline = deadlineOf(timeout);
+    const lens = seg.i32At(staging, BATCH_MAX);
     let total = 0;
-    const flush = (count: number, used: number): void => {
-      let at = staging;
-      while (count > 0) {
-        const rc = core.ch_send_batch(this.offset, at, count);
-        if (rc > 0) {
-          total += rc;
-          count -= rc;
-          for (let i = 0; i < rc; i++) at += 4 + ((seg.word(at) + 3) & ~3);
-          continue;
-        }
-        if (rc !== Status.AGAIN) throw errorFor(rc, `${this.label}: sendMany`);
-        mayBlock(() => `${this.label}: sendMany()`, 'sendAsync()');
-        if (core.ch_wait(this.offset, 1, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: sendMany() (${total} sent)`);
-      }
-      void used;
-    };
     let count = 0;
     let used = 0;
     for (const v of values) {
       const bytes = this.#encode(v);
-      const need = 4 + ((bytes.length + 3) & ~3);
-      if (need > STAGING) { flush(count, used); count = used = 0; this.send(v, timeout); total++; continue; }
-      if (used + need > STAGING) { flush(count, used); count = used = 0; }
-      seg.setWord(staging + used, bytes.length);
-      seg.write(staging + used + 4, bytes);
-      used += need;
-      count++;
+      const n = bytes.length;
+      if (count === BATCH_MAX || used + n > BATCH_DATA) { total += this.#sendStaged(count, deadline, total); count = used = 0; }
+      if (n > BATCH_DATA) { this.send(v, remaining(deadline)); total++; continue; }
+      lens[count++] = n;
+      seg.write(staging + BATCH_LENS + used, bytes);
+      used += n;
     }
-    flush(count, used);
+    return total + this.#sendStaged(count, deadline, total);
+  }
+
+  /**
+   * Send messages packed in one array, with no codec and no per-message allocation: message
+   * i is the next lengths[i] bytes of `bytes`. Blocks while full (up to `timeout` ms);
+   * returns how many were sent (all of them, or a TimeoutError).
+   */
+  sendPacked(bytes: Uint8Array, lengths: ArrayLike<number>, timeout?: number): number {
+    this.live();
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array, got ${describe(bytes)}`);
+    let sum = 0;
+    for (let i = 0; i < lengths.length; i++) sum += checkInt(lengths[i], `lengths[${i}]`, 0, this.maxMessageSize);
+    if (sum > bytes.length) throw new RangeError(`lengths add up to ${sum} bytes, but bytes holds ${bytes.length}`);
+    const seg = this.segment;
+    const staging = seg.staging();
+    const deadline = deadlineOf(timeout);
+    let total = 0;
+    let at = 0;
+    const one = (n: number): void => { this.#sendBytes(bytes.subarray(at, at + n), deadline); at += n; total++; };
+    if (this.rendezvous || staging === 0) { for (let i = 0; i < lengths.length; i++) one(lengths[i]!); return total; }
+    const lens = seg.i32At(staging, BATCH_MAX);
+    let i = 0;
+    while (i < lengths.length) {
+      if (lengths[i]! > BATCH_DATA) { one(lengths[i++]!); continue; }
+      let count = 0;
+      let used = 0;
+      while (i < lengths.length && count < BATCH_MAX && used + lengths[i]! <= BATCH_DATA) { lens[count++] = lengths[i]!; used += lengths[i++]!; }
+      seg.write(staging + BATCH_LENS, bytes.subarray(at, at + used));
+      at += used;
+      total += this.#sendStaged(count, deadline, total);
+    }
     return total;
+  }
+
+  /** Send raw bytes, blocking while full (no codec): sendPacked's path for one message. */
+  #sendBytes(bytes: Uint8Array, deadline: number): void {
+    if (bytes.length > this.maxMessageSize) throw new MessageTooLargeError(`${this.label}: message of ${bytes.length} bytes exceeds maxMessageSize ${this.maxMessageSize}`, Status.TOO_LARGE);
+    while (!this.#trySend(bytes)) {
+      mayBlock(() => `${this.label}: send()`, 'sendAsync()');
+      if (this.core.ch_wait(this.offset, 1, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: send()`);
+    }
+    if (this.rendezvous) this.#awaitTaken(deadline);
+  }
+
+  /** Hand count staged messages (lengths and bytes in the staging block) to the core, waiting while full. */
+  #sendStaged(count: number, deadline: number, before: number): number {
+    const core = this.core;
+    const seg = this.segment;
+    const staging = seg.staging();
+    if (!this.#asSender) { core.ch_register(this.offset, 1); this.#asSender = true; }
+    let sent = 0;
+    let data = staging + BATCH_LENS;
+    while (sent < count) {
+      const rc = core.ch_send_batch(this.offset, staging + 4 * sent, data, count - sent);
+      if (rc > 0) {
+        for (let k = 0; k < rc; k++) data += seg.word(staging + 4 * (sent + k));
+        sent += rc;
+        continue;
+      }
+      if (rc !== Status.AGAIN) throw this.#sendError(rc, `sendMany (${before + sent} sent)`);
+      mayBlock(() => `${this.label}: sendMany()`, 'sendAsync()');
+      if (core.ch_wait(this.offset, 1, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: sendMany() (${before + sent} sent)`);
+    }
+    return sent;
   }
 
   /** Zero-copy send: a writable view of n bytes in the ring (or a heap block); commit() publishes it. */
@@ -216,7 +269,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const core = this.core;
     const slot = core.ch_reserve(this.offset, n);
     if (slot === Status.AGAIN) throw errorFor(Status.AGAIN, `${this.label}: reserve(${n}): the ring is full`);
-    if (slot < 0) throw errorFor(slot, `${this.label}: reserve(${n})`);
+    if (slot < 0) throw this.#sendError(slot, `reserve(${n})`);
     const bytes = this.segment.view(n <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), n);
     let done = false;
     return {
@@ -224,7 +277,8 @@ export class Channel<T = Uint8Array> extends IpcObject {
       commit: () => {
         if (done) throw new ClosedError(`${this.label}: this reservation was already committed`, Status.CLOSED);
         done = true;
-        core.ch_commit(this.offset, slot);
+        const rc = core.ch_commit(this.offset, slot);
+        if (rc < 0) throw errorFor(rc, `${this.label}: commit (nothing was sent)`);
       },
     };
   }
@@ -284,7 +338,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const n = core.ch_recv_into(this.offset, staging, STAGING);
     if (n >= 0) return this.codec.decode(this.segment.read(staging, n));
     if (n === Status.AGAIN) return NONE;
-    if (n === Status.TOO_LARGE) return this.#decode(core.ch_last_slot()); // bigger than staging: read it in place
+    if (n === Status.TOO_LARGE) { const slot = this.#take(); return slot === 0 ? NONE : this.#decode(slot); } // bigger than staging: read it in place
     throw this.#takeError(n);
   }
 
@@ -343,7 +397,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
       if (n >= 0) { this.segment.copyOut(staging, n, target); return n; }
       if (n === Status.AGAIN) return -1;
       if (n !== Status.TOO_LARGE) throw this.#takeError(n);
-      return this.#copySlot(core.ch_last_slot(), target);
+      if (target.length <= STAGING) throw new RangeError(`${this.label}: the next message is longer than target (${target.length} bytes); it stays queued`);
     }
     const slot = this.#take();
     return slot === 0 ? -1 : this.#copySlot(slot, target);
@@ -379,24 +433,71 @@ export class Channel<T = Uint8Array> extends IpcObject {
   recvMany(max: number, timeout?: number): T[] {
     checkInt(max, 'max', 1, 0x7fff_ffff);
     const out = [this.recv(timeout)];
-    const core = this.core;
     const seg = this.segment;
     const staging = seg.staging();
-    while (out.length < max && staging !== 0) {
-      const n = core.ch_recv_batch(this.offset, staging, STAGING, max - out.length);
-      if (n === Status.AGAIN || n === Status.CLOSED || n === Status.DEAD_PEER) break;
-      if (n < 0 && n !== Status.TOO_LARGE) throw this.#takeError(n);
-      let at = staging;
-      for (let i = 0; i < Math.max(n, 0); i++) {
-        const len = seg.word(at);
-        out.push(this.codec.decode(seg.read(at + 4, len)));
-        at += 4 + ((len + 3) & ~3);
-      }
-      const pending = core.ch_last_slot();
-      if (pending !== 0) out.push(this.#decode(pending)); // one that did not fit: read in place
-      else if (n <= 0) break;
+    if (staging === 0) return out;
+    const lens = seg.i32At(staging, BATCH_MAX);
+    while (out.length < max) {
+      const n = this.#recvStaged(Math.min(max - out.length, BATCH_MAX), BATCH_DATA);
+      if (n === Status.TOO_LARGE) { const v = this.#tryRecv(); if (v === NONE) break; out.push(v); continue; }
+      if (n <= 0) break;
+      let at = staging + BATCH_LENS;
+      for (let k = 0; k < n; k++) { out.push(this.codec.decode(seg.read(at, lens[k]!))); at += lens[k]!; }
     }
     return out;
+  }
+
+  /**
+   * Receive messages packed into caller arrays, with no codec and no allocation: waits for
+   * at least one (blocking up to `timeout` ms), then takes as many of those queued as fit
+   * in `target` and `lengths`. Message i is the next lengths[i] bytes of target; returns
+   * the count. RangeError if the next message is longer than target (it stays queued).
+   */
+  recvPacked(target: Uint8Array, lengths: Uint32Array, timeout?: number): number {
+    this.live();
+    if (!(target instanceof Uint8Array)) throw new TypeError(`target must be a Uint8Array, got ${describe(target)}`);
+    if (!(lengths instanceof Uint32Array) || lengths.length === 0) throw new TypeError(`lengths must be a non-empty Uint32Array, got ${describe(lengths)}`);
+    const seg = this.segment;
+    const staging = seg.staging();
+    if (staging === 0) { const n = this.recvInto(target, timeout); lengths[0] = n; return 1; }
+    const lens = seg.i32At(staging, BATCH_MAX);
+    let got = 0;
+    let used = 0;
+    let deadline = -1;
+    while (got < lengths.length) {
+      const n = this.#recvStaged(Math.min(lengths.length - got, BATCH_MAX), Math.min(target.length - used, BATCH_DATA));
+      if (n > 0) {
+        let bytes = 0;
+        for (let k = 0; k < n; k++) bytes += lens[k]!;
+        seg.copyOut(staging + BATCH_LENS, bytes, target, used);
+        lengths.set(lens.subarray(0, n), got);
+        used += bytes;
+        got += n;
+        continue;
+      }
+      if (got > 0) break;
+      if (n === Status.TOO_LARGE) {
+        if (target.length - used <= BATCH_DATA) throw new RangeError(`${this.label}: the next message is longer than target (${target.length} bytes); it stays queued`);
+        const len = this.recvInto(target.subarray(used), 0);    // beyond the staging block: copied from its slot
+        lengths[got++] = len;
+        used += len;
+        continue;
+      }
+      if (n !== Status.AGAIN) throw this.#takeError(n);
+      mayBlock(() => `${this.label}: recvPacked()`, 'recvAsync()');
+      if (deadline === -1) deadline = deadlineOf(timeout);
+      if (this.core.ch_wait(this.offset, 0, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: recvPacked()`);
+    }
+    return got;
+  }
+
+  /** One core call: up to max messages (cap bytes) into the staging block; the count or a status. */
+  #recvStaged(max: number, cap: number): number {
+    this.#releaseView();
+    const core = this.core;
+    if (!this.#asReceiver) { core.ch_register(this.offset, 0); this.#asReceiver = true; }
+    const staging = this.segment.staging();
+    return core.ch_recv_batch(this.offset, staging, staging + BATCH_LENS, cap, max);
   }
 
   /**

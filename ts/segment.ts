@@ -183,12 +183,12 @@ export class Segment {
     return this.#u8.slice(offset, offset + length);
   }
 
-  /** Copy [offset, offset + length) into target (from 0): no allocation. */
-  copyOut(offset: number, length: number, target: Uint8Array): void {
+  /** Copy [offset, offset + length) into target (from at): no allocation. */
+  copyOut(offset: number, length: number, target: Uint8Array, at = 0): void {
     if (offset + length > this.#size) this.#refresh();
     const u8 = this.#u8;
-    if (length <= 64) { for (let i = 0; i < length; i++) target[i] = u8[offset + i]!; }
-    else target.set(u8.subarray(offset, offset + length));
+    if (length <= 64) { for (let i = 0; i < length; i++) target[at + i] = u8[offset + i]!; }
+    else target.set(u8.subarray(offset, offset + length), at);
   }
 
   /** Store a 32-bit little-endian word at offset (into a region the core handed this thread). */

@@ -1,83 +1,156 @@
-// select: receive from whichever of several channels is ready first (crossbeam's Select).
-// Fair among ready channels: each round starts at a random one. While none is ready, the
-// caller is registered as a receiver-in-waiting on every channel and parks on all of their
-// sequences at once (Atomics.waitAsync per channel, the first wake-up wins); the others are
-// then disarmed and their pending waits woken, so nothing is left registered.
+// select: complete whichever of several channel operations is ready first (crossbeam's
+// Select). A case is a channel (receive from it) or sendCase(channel, value) (send to it).
+// Fair among ready cases: each round starts at a random one.
+//
+// While none is ready:
+//   - select (blocking) arms every case in the core as a selector (assembly/channel.ts,
+//     "select") and parks on its own thread's wake word, which any of the channels bumps;
+//   - selectAsync arms every case as an ordinary waiter and waits on all of their sequences
+//     at once (Atomics.waitAsync per channel, the first wake-up wins).
+// Either way every case is disarmed afterwards, so nothing is left registered.
 import { Channel } from './channel';
 import { describe, Status, ClosedError } from './errors';
-import { checkWaitOptions, parkOn, abortReason, timeoutError, type WaitOptions } from './wait';
+import { checkWaitOptions, parkOn, abortReason, timeoutError, mayBlock, deadlineOf, type WaitOptions } from './wait';
+import { now } from './platform';
+
+/** A send case: select sends value on channel when it has room. */
+export interface SendCase<T> {
+  readonly channel: Channel<T>;
+  readonly value: T;
+}
+
+export type Case<T> = Channel<T> | SendCase<T>;
+
+/** Make a send case for select / selectAsync / trySelect. */
+export function sendCase<T>(channel: Channel<T>, value: T): SendCase<T> {
+  if (!(channel instanceof Channel)) throw new TypeError(`sendCase takes a channel, got ${describe(channel)}`);
+  return Object.freeze({ channel, value });
+}
 
 export interface Selected<T> {
-  /** Index of the channel in the array given to select. */
+  /** Index of the case in the array given to select. */
   index: number;
   channel: Channel<T>;
+  /** 'recv': value was received; 'send': value was sent. */
+  op: 'recv' | 'send';
   value: T;
 }
 
-function checkChannels<T>(channels: readonly Channel<T>[]): void {
-  if (!Array.isArray(channels) || channels.length === 0 || !channels.every((c) => c instanceof Channel)) {
-    throw new TypeError(`select takes a non-empty array of channels, got ${describe(channels)}`);
+const channelOf = <T>(c: Case<T>): Channel<T> => (c instanceof Channel ? c : c.channel);
+const side = <T>(c: Case<T>): number => (c instanceof Channel ? 0 : 1);
+
+function checkCases<T>(cases: readonly Case<T>[]): void {
+  if (!Array.isArray(cases) || cases.length === 0
+    || !cases.every((c) => c instanceof Channel || (typeof c === 'object' && c !== null && (c as SendCase<T>).channel instanceof Channel))) {
+    throw new TypeError(`select takes a non-empty array of channels and sendCase()s, got ${describe(cases)}`);
   }
 }
 
 /**
- * Receive one message from the first ready channel, without waiting: undefined if none is
- * ready. A channel that is closed and drained is skipped; ClosedError if all are.
+ * Complete the first ready case, without waiting: undefined if none is ready. A receive
+ * case whose channel is closed and drained, or a send case whose channel is closed, is
+ * skipped; ClosedError if every case is.
  */
-export function trySelect<T>(channels: readonly Channel<T>[]): Selected<T> | undefined {
-  checkChannels(channels);
-  const start = Math.floor(Math.random() * channels.length);
+export function trySelect<T>(cases: readonly Case<T>[]): Selected<T> | undefined {
+  checkCases(cases);
+  const start = Math.floor(Math.random() * cases.length);
   let ended = 0;
-  for (let k = 0; k < channels.length; k++) {
-    const index = (start + k) % channels.length;
-    const channel = channels[index]!;
+  for (let k = 0; k < cases.length; k++) {
+    const index = (start + k) % cases.length;
+    const c = cases[index]!;
     try {
-      const value = channel.tryRecv();
-      if (value !== undefined) return { index, channel, value };
+      if (c instanceof Channel) {
+        const value = c.tryRecv();
+        if (value !== undefined) return { index, channel: c, op: 'recv', value };
+      } else if (c.channel.trySend(c.value)) {
+        return { index, channel: c.channel, op: 'send', value: c.value };
+      }
     } catch (e) {
       if (!(e instanceof ClosedError)) throw e;
       ended++;
     }
   }
-  if (ended === channels.length) throw new ClosedError('select: every channel is closed and drained', Status.CLOSED);
+  if (ended === cases.length) throw new ClosedError('select: every case is closed (and drained)', Status.CLOSED);
   return undefined;
 }
 
-/** Wait (without blocking the thread) until one channel has a message, and receive it. */
-export async function select<T>(channels: readonly Channel<T>[], options?: WaitOptions): Promise<Selected<T>> {
-  checkChannels(channels);
+/**
+ * Block until one case is ready and complete it (up to `timeout` ms: TimeoutError). The
+ * channels must share one segment (selectAsync has no such limit). WouldBlockError where
+ * the thread may not block.
+ */
+export function select<T>(cases: readonly Case<T>[], timeout?: number): Selected<T> {
+  checkCases(cases);
+  const got = trySelect(cases);
+  if (got) return got;
+  const segment = channelOf(cases[0]!).segment;
+  if (!cases.every((c) => channelOf(c).segment === segment)) {
+    throw new RangeError('select: a blocking select needs its channels in one segment; use selectAsync');
+  }
+  mayBlock(() => 'select()', 'selectAsync()');
+  const core = segment.core;
+  const deadline = deadlineOf(timeout);
+  for (;;) {
+    const word = core.sel_begin();
+    let polling = false;   // a full selector table: that channel is polled every millisecond
+    const armed: Case<T>[] = [];
+    for (const c of cases) {
+      if (core.ch_sel_arm(channelOf(c).offset, side(c)) === Status.OK) armed.push(c); else polling = true;
+    }
+    let parked: number = Status.OK;
+    try {
+      const got = trySelect(cases);
+      if (got) return got;
+      const left = deadline < 0 ? -1 : Math.max(0, deadline - now());
+      parked = core.sel_park(word, polling ? (left < 0 ? 1 : Math.min(left, 1)) : left);
+    } finally {
+      for (const c of armed) core.ch_sel_disarm(channelOf(c).offset, side(c));
+    }
+    if (parked === Status.TIMEOUT && deadline >= 0 && now() >= deadline) {
+      const last = trySelect(cases);
+      if (last) return last;
+      throw timeoutError('select');
+    }
+  }
+}
+
+/** Wait (without blocking the thread) until one case is ready, and complete it. */
+export async function selectAsync<T>(cases: readonly Case<T>[], options?: WaitOptions): Promise<Selected<T>> {
+  checkCases(cases);
   const { deadline, signal } = checkWaitOptions(options);
   for (;;) {
-    const got = trySelect(channels);
+    const got = trySelect(cases);
     if (got) return got;
-    // arm every channel; a channel that turns out ready means: try again at once
-    const armed: [Channel<T>, number, number][] = [];
+    // arm every case; one that turns out ready means: try again at once
+    const armed: [Case<T>, number, number][] = [];
     let ready = false;
-    for (const ch of channels) {
-      if (ch.closed) continue; // drained (trySelect took what it had): nothing will come
+    for (const c of cases) {
+      const ch = channelOf(c);
+      if (ch.closed) continue; // drained, or refusing sends: trySelect skips it, nothing will come
       const core = ch.segment.core;
-      if (core.ch_arm(ch.offset, 0, 0) === Status.OK) { ready = true; break; }
-      armed.push([ch, core.wait_addr(), core.wait_value()]);
+      if (core.ch_arm(ch.offset, side(c), 0) === Status.OK) { ready = true; break; }
+      armed.push([c, core.wait_addr(), core.wait_value()]);
     }
     if (!ready) {
       const round = new AbortController();
       const onAbort = (): void => round.abort();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        const parked = await Promise.race(armed.map(([ch, addr, value]) => parkOn(ch.segment, addr, value, deadline, round.signal)));
+        const parked = await Promise.race(armed.map(([c, addr, value]) => parkOn(channelOf(c).segment, addr, value, deadline, round.signal)));
         if (signal?.aborted) throw abortReason(signal);
         if (parked === 'timeout') {
-          const last = trySelect(channels);
+          const last = trySelect(cases);
           if (last) return last;
-          throw timeoutError('select');
+          throw timeoutError('selectAsync');
         }
       } finally {
         round.abort(); // wakes the other pending waits
         signal?.removeEventListener('abort', onAbort);
-        for (const [ch] of armed) ch.segment.core.ch_disarm(ch.offset, 0);
+        for (const [c] of armed) channelOf(c).segment.core.ch_disarm(channelOf(c).offset, side(c));
       }
     } else {
-      for (const [ch] of armed) ch.segment.core.ch_disarm(ch.offset, 0);
+      for (const [c] of armed) channelOf(c).segment.core.ch_disarm(channelOf(c).offset, side(c));
     }
   }
 }
+

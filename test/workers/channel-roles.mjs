@@ -9,9 +9,23 @@ const d = rt.data;
 const ch = rt.channel(d.name);
 const fill = (p, s, i) => (p * 31 + s * 7 + i) & 255;
 
+// d.mode: 'one' (send / recv), 'async' (sendAsync / for await), 'many' (sendMany /
+// recvMany), 'packed' (sendPacked / recvPacked), 'into' (send / recvInto)
+const BATCH = 100;
 if (d.role === 'produce') {
   let x = (d.id + 1) * 2654435761 >>> 0;
   let sum = 0;
+  const batch = [];
+  const flush = () => {
+    if (d.mode === 'many') ch.sendMany(batch);
+    else if (d.mode === 'packed') {
+      const bytes = new Uint8Array(batch.reduce((n, m) => n + m.length, 0));
+      let at = 0;
+      for (const m of batch) { bytes.set(m, at); at += m.length; }
+      ch.sendPacked(bytes, batch.map((m) => m.length));
+    }
+    batch.length = 0;
+  };
   for (let s = 0; s < d.count; s++) {
     x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
     const len = 6 + ((x >>> 0) % (d.maxLen - 6));
@@ -20,8 +34,10 @@ if (d.role === 'produce') {
     new DataView(m.buffer).setUint32(2, s, true);
     for (let i = 6; i < len; i++) m[i] = fill(d.id, s, i);
     sum = (sum + len) >>> 0;
-    if (d.async) await ch.sendAsync(m); else ch.send(m);
+    if (d.mode === 'many' || d.mode === 'packed') { batch.push(m); if (batch.length === BATCH) flush(); }
+    else if (d.mode === 'async') await ch.sendAsync(m); else ch.send(m);
   }
+  flush();
   parentPort.postMessage({ sent: d.count, sum });
 } else if (d.role === 'consume') {
   const next = new Map();
@@ -36,8 +52,20 @@ if (d.role === 'produce') {
     got++;
     sum = (sum + m.length) >>> 0;
   };
-  if (d.async) { for await (const m of ch) check(m); }
-  else { for (;;) { let m; try { m = ch.recv(); } catch (e) { if (e.name === 'ClosedError') break; throw e; } check(m); } }
+  const untilClosed = (f) => { for (;;) { try { f(); } catch (e) { if (e.name === 'ClosedError') return; throw e; } } };
+  if (d.mode === 'async') { for await (const m of ch) check(m); }
+  else if (d.mode === 'many') untilClosed(() => { for (const m of ch.recvMany(BATCH)) check(m); });
+  else if (d.mode === 'packed') {
+    const target = new Uint8Array(4096 * 3), lengths = new Uint32Array(BATCH);
+    untilClosed(() => {
+      const n = ch.recvPacked(target, lengths);
+      let at = 0;
+      for (let k = 0; k < n; k++) { check(target.subarray(at, at + lengths[k])); at += lengths[k]; }
+    });
+  } else if (d.mode === 'into') {
+    const target = new Uint8Array(4096);
+    untilClosed(() => { const n = ch.recvInto(target); check(target.slice(0, n)); });
+  } else untilClosed(() => check(ch.recv()));
   parentPort.postMessage({ got, bad, outOfOrder, sum, producers: [...next.entries()] });
 } else if (d.role === 'late-receiver') {
   // wait, then take one message and report when
@@ -55,4 +83,11 @@ if (d.role === 'send-then-hang') {
 } else if (d.role === 'recv-one-then-hang') {
   parentPort.postMessage({ got: ch.recv()[0] });
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+if (d.role === 'send-until-closed') {
+  // count the sends that returned: each of those must reach the receiver (SPSC close race)
+  let sent = 0;
+  const m = new Uint8Array(8);
+  try { for (;;) { const dv = new DataView(m.buffer); dv.setUint32(0, sent, true); dv.setUint32(4, sent + 1, true); if (d.packed) { ch.sendPacked(m, [4, 4]); sent += 2; } else { ch.send(m.subarray(0, 4)); sent++; } } }
+  catch (e) { parentPort.postMessage({ sent, error: e.name }); }
 }
