@@ -132,6 +132,10 @@ export function channelInit(obj: usize, capacity: u32, inlineMax: u32, maxMessag
 @inline function slotAt(obj: usize, pos: u32): usize {
   return <usize>load<u32>(obj, F_SLOTS) + <usize>(pos & (load<u32>(obj, F_CAP) - 1)) * <usize>load<u32>(obj, F_SLOT);
 }
+/** The urgent lane (0 for none) holds something, claimed or published: two loads. */
+@inline function laneBusy(urgent: usize): bool {
+  return urgent != 0 && atomic.load<u32>(urgent, F_TAIL) != atomic.load<u32>(urgent, F_HEAD);
+}
 @inline function isSpsc(obj: usize): bool { return (load<u32>(obj, F_FLAGS) & SPSC) != 0; }
 @inline function isUnbounded(obj: usize): bool { return (load<u32>(obj, F_FLAGS) & UNBOUNDED) != 0; }
 
@@ -336,7 +340,7 @@ export function ch_send_batch(obj: usize, lens: usize, data: usize, count: u32):
  */
 export function ch_recv_batch(obj: usize, lens: usize, data: usize, cap: u32, max: u32): i32 {
   const urgent = <usize>load<u32>(obj, F_URGENT);
-  if (isSpsc(obj) && (urgent == 0 || ch_depth(urgent) == 0)) return spscRecvBatch(obj, lens, data, cap, max);
+  if (isSpsc(obj) && !laneBusy(urgent)) return spscRecvBatch(obj, lens, data, cap, max);
   let got: u32 = 0;
   let used: u32 = 0;
   while (got < max) {
@@ -404,7 +408,7 @@ function takeFitting(obj: usize, fit: u32): i32 {
     return peersGone(obj, SENDERS_GONE) && atomic.load<u32>(obj, U_RESERVED) == 0 ? E_DEAD_PEER : E_AGAIN;
   }
   const urgent = <usize>load<u32>(obj, F_URGENT);
-  while (urgent != 0 && ch_depth(urgent) != 0) {
+  while (laneBusy(urgent)) {
     const u = claimRecv(urgent, fit);
     if (u == NO_FIT) return E_TOO_LARGE;
     if (u == 0) break;
@@ -422,7 +426,7 @@ function takeFitting(obj: usize, fit: u32): i32 {
     if (slot == 0) {
       // closed and drained: nothing queued and nothing claimed but not yet published, in
       // either ring (close() closes the urgent lane first)
-      const drained = atomic.load<u32>(obj, F_HEAD) == atomic.load<u32>(obj, F_TAIL) && (urgent == 0 || ch_depth(urgent) == 0);
+      const drained = atomic.load<u32>(obj, F_HEAD) == atomic.load<u32>(obj, F_TAIL) && !laneBusy(urgent);
       if (drained && closed) return E_CLOSED;
       return drained && peersGone(obj, SENDERS_GONE) ? E_DEAD_PEER : E_AGAIN;
     }
@@ -574,12 +578,18 @@ function spscSendBatch(obj: usize, lens: usize, data: usize, count: u32): i32 {
   if (load<u32>(obj, P_CLAIM) != 0) return E_INVAL;
   const start = atomic.load<u32>(obj, F_TAIL) & POS_MASK;
   const maxMessage = load<u32>(obj, F_MAXMSG);
+  const limit = load<u32>(obj, F_LIMIT);
+  let room: u32 = 0;   // slots known free from start + n on (head read at most once)
   let n: u32 = 0;
   let rc: i32 = OK;
   while (n < count) {
     const len = load<u32>(lens + (<usize>n << 2));
     if (len > maxMessage) { rc = E_TOO_LARGE; break; }
-    if (!spscRoom(obj, start + n)) { rc = peersGone(obj, RECEIVERS_GONE) ? E_DEAD_PEER : E_AGAIN; break; }
+    if (room == 0) {
+      if (!spscRoom(obj, start + n)) { rc = peersGone(obj, RECEIVERS_GONE) ? E_DEAD_PEER : E_AGAIN; break; }
+      room = limit - ((start + n - load<u32>(obj, P_CACHED_HEAD)) & POS_MASK);
+    }
+    room--;
     const slot = slotAt(obj, start + n);
     if (!spscFill(obj, slot, len)) { rc = E_NOMEM; break; }
     copy(ch_data(slot), data, <usize>len);
@@ -650,7 +660,7 @@ function ready(obj: usize, send: bool): bool {
   if (isClosed(obj) || peersGone(obj, send ? RECEIVERS_GONE : SENDERS_GONE)) return true;
   if (isUnbounded(obj)) return send || atomic.load<u32>(obj, U_HEAD) != 0;
   if (isSpsc(obj)) {
-    if (!send && (load<u32>(obj, F_URGENT) != 0 && ch_depth(<usize>load<u32>(obj, F_URGENT)) != 0)) return true;
+    if (!send && laneBusy(<usize>load<u32>(obj, F_URGENT))) return true;
     const used = spscUsed(obj);
     return send ? used < load<u32>(obj, F_LIMIT) : used != 0 || (atomic.load<u32>(obj, F_TAIL) & CLOSED_BIT) != 0;
   }

@@ -207,7 +207,11 @@ export class Channel<T = Uint8Array> extends IpcObject {
     this.live();
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array, got ${describe(bytes)}`);
     let sum = 0;
-    for (let i = 0; i < lengths.length; i++) sum += checkInt(lengths[i], `lengths[${i}]`, 0, this.maxMessageSize);
+    const max = this.maxMessageSize;
+    for (let i = 0; i < lengths.length; i++) {
+      const n = lengths[i]!;
+      sum += n >>> 0 === n && n <= max ? n : checkInt(n, `lengths[${i}]`, 0, max);  // checkInt throws the precise error
+    }
     if (sum > bytes.length) throw new RangeError(`lengths add up to ${sum} bytes, but bytes holds ${bytes.length}`);
     const seg = this.segment;
     const staging = seg.staging();

@@ -15,6 +15,9 @@
 //                   structured clone.
 //   spsc-16B-batch  the same, 256 messages per call: wasm-ipc sendMany(256 arrays) / recvMany(256);
 //                   ringbuf.js one push / pop of 256 × 16 bytes.
+//   spsc-16B-packed the same 256 messages per call, without an array per message: wasm-ipc
+//                   sendPacked(4096 bytes, 256 lengths) / recvPacked(into a reused array and
+//                   Uint32Array), against the same ringbuf.js push / pop of 256 × 16 bytes.
 //   mpmc-16B-4x4    4 producers × 4 consumers (8 threads on 2 cores). wasm-ipc: one channel (not
 //                   spsc), a fresh one each repetition, closed by main once the producers are done;
 //                   consumers receive until ClosedError. postMessage: 16 MessageChannels, each
@@ -40,6 +43,7 @@ import { ClosedError } from '../../dist/node/index.js';
 const N = {
   'spsc-16B': { 'wasm-ipc': 2_000_000, 'ringbuf.js': 2_500_000, postMessage: 200_000 },
   'spsc-16B-batch': { 'wasm-ipc': 2_560_000, 'ringbuf.js': 16_384_000 }, // multiples of BATCH
+  'spsc-16B-packed': { 'wasm-ipc': 10_240_000, 'ringbuf.js': 16_384_000 },
   'mpmc-16B-4x4': { 'wasm-ipc': 150_000, postMessage: 50_000 }, // per producer, multiples of 4
   'spsc-64KB': { 'wasm-ipc': 12_000, 'postMessage-copy': 12_000, 'postMessage-transfer': 30_000 },
   'objects-msgpack': { 'wasm-ipc': 150_000, postMessage: 150_000 },
@@ -131,6 +135,10 @@ export const cases = [
   }),
   flowCase({
     name: 'spsc-16B-batch', unit: 'msg/s', threads: 2, impls: ['wasm-ipc', 'ringbuf.js'],
+    setup: (impl, h) => ({ ...namedChannel('spsc', { capacity: 4096, spsc: true })(impl, h), ...ring(4096 * 16)(impl) }),
+  }),
+  flowCase({
+    name: 'spsc-16B-packed', unit: 'msg/s', threads: 2, impls: ['wasm-ipc', 'ringbuf.js'],
     setup: (impl, h) => ({ ...namedChannel('spsc', { capacity: 4096, spsc: true })(impl, h), ...ring(4096 * 16)(impl) }),
   }),
   flowCase({
@@ -282,6 +290,33 @@ export const roles = {
         return { count, sum, end: now() };
       };
     },
+    'spsc-16B-packed:produce': ({ rt, init }) => {
+      const ch = rt.channel(init.name);
+      const bytes = new Uint8Array(16 * BATCH);
+      const lengths = new Array(BATCH).fill(16);
+      return ({ n, base }) => {
+        const start = now();
+        for (let i = 0; i < n; i += BATCH) {
+          for (let j = 0; j < BATCH; j++) putU32(bytes, 16 * j, base + i + j);
+          ch.sendPacked(bytes, lengths);
+        }
+        return { start };
+      };
+    },
+    'spsc-16B-packed:consume': ({ rt, init }) => {
+      const ch = rt.channel(init.name);
+      const target = new Uint8Array(16 * BATCH);
+      const lengths = new Uint32Array(BATCH);
+      return ({ total }) => {
+        let count = 0, sum = 0;
+        while (count < total) {
+          const got = ch.recvPacked(target, lengths.length <= total - count ? lengths : lengths.subarray(0, total - count));
+          for (let j = 0; j < got; j++) sum += getU32(target, 16 * j);
+          count += got;
+        }
+        return { count, sum, end: now() };
+      };
+    },
     'mpmc-16B-4x4:produce': ({ rt }) => {
       const buf = new Uint8Array(16);
       return ({ name, n, base }) => {
@@ -408,3 +443,6 @@ export const roles = {
     'spsc-64KB:consume': portConsumer((d, acc) => { acc.sum += getU32(d, 0); acc.bytes += d.length; }),
   },
 };
+
+// the packed case runs ringbuf.js exactly as the batch case does
+for (const side of ['produce', 'consume']) roles['ringbuf.js'][`spsc-16B-packed:${side}`] = roles['ringbuf.js'][`spsc-16B-batch:${side}`];

@@ -90,6 +90,10 @@ const roles = {
     }
     post({ maxTogether, writerSeen });
   },
+  rwReadTimed() {
+    // sharing, deterministically: the main thread holds a read guard while this one reads
+    try { rt.rwLock(d.name).read(d.timeout).release(); post({ ok: true }); } catch (e) { post({ ok: false, error: e.name }); }
+  },
   snapshotReader() {
     const s = rt.snapshot(d.name, { codec: 'bytes' });
     let reads = 0, bad = 0, last = 0, backwards = 0;
