@@ -39,3 +39,7 @@ export {
   ch_wait, ch_register, ch_reserve_urgent, ch_commit_urgent, ch_taken, ch_withdraw, ch_arm_taken, ch_wait_taken, ch_close, ch_closed, ch_depth, ch_capacity, ch_max_message, ch_inline_max, ch_flags,
 } from './channel';
 export { pipe_open, pipe_close, pipe_broken } from './pipe';
+export {
+  mq_send_from, mq_recv_into, mq_last_priority, mq_next_len, mq_event, mq_wait, mq_receivers_waiting,
+  mq_notify, mq_notify_event, mq_notify_armed, mq_count, mq_max_messages, mq_max_size,
+} from './mqueue';

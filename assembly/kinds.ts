@@ -15,6 +15,7 @@ import { CONDVAR_SIZE, MONITOR_CV, cvSummary, cvWakeAll } from './condvar';
 import { BARRIER_SIZE, barrierInit, barrierSummary, barrierWakeAll } from './barrier';
 import { RWLOCK_SIZE, rwSummary, rwWakeAll } from './rwlock';
 import { SNAPSHOT_SIZE, snapshotInit, snapshotSummary, snapshotOnDeath, snapshotWakeAll, snapshotDestroy } from './snapshot';
+import { MQ_SIZE, mqInit, mqSummary, mqWakeAll, mqDestroy, mqOnDeath } from './mqueue';
 import { CHANNEL_SIZE, channelInit, channelSummary, channelWakeAll, channelDestroy, channelOnDeath } from './channel';
 import { pipeSummary, PIPE_BUF } from './pipe';
 import { ONCE_SIZE, LATCH_SIZE, onceSummary, onceOnDeath, onceWakeAll, latchInit, latchSummary, latchWakeAll } from './once';
@@ -36,7 +37,8 @@ export const KIND_ONCE: u32 = 14;
 export const KIND_LATCH: u32 = 15;
 export const KIND_CHANNEL: u32 = 16;
 export const KIND_PIPE: u32 = 17;
-export const KIND_MAX: u32 = 17;
+export const KIND_MQUEUE: u32 = 18;
+export const KIND_MAX: u32 = 18;
 
 /** Total object size (header included) for these creation parameters; < 0 if they are invalid. */
 export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
@@ -56,6 +58,7 @@ export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
     case KIND_ONCE: return ONCE_SIZE;
     case KIND_LATCH: return LATCH_SIZE;
     case KIND_CHANNEL: case KIND_PIPE: return CHANNEL_SIZE;
+    case KIND_MQUEUE: return MQ_SIZE;
   }
   return -1;
 }
@@ -71,6 +74,7 @@ export function kindInit(kind: u32, obj: usize, a0: u32, a1: u32, a2: u32, a3: u
     case KIND_LATCH: return latchInit(obj, a0);
     case KIND_CHANNEL: return channelInit(obj, a0, a1, a2, a3);
     case KIND_PIPE: return channelInit(obj, a0, PIPE_BUF, PIPE_BUF, 0);
+    case KIND_MQUEUE: return mqInit(obj, a0, a1);
   }
   return kind <= KIND_MAX ? OK : E_INVAL;
 }
@@ -94,6 +98,7 @@ export function kindSummary(kind: u32, obj: usize, out: usize): void {
     case KIND_LATCH: latchSummary(obj, out); break;
     case KIND_CHANNEL: channelSummary(obj, out); break;
     case KIND_PIPE: pipeSummary(obj, out); break;
+    case KIND_MQUEUE: mqSummary(obj, out); break;
   }
 }
 
@@ -112,6 +117,7 @@ export function kindOnRemove(kind: u32, obj: usize): void {
     case KIND_ONCE: onceWakeAll(obj); break;
     case KIND_LATCH: latchWakeAll(obj); break;
     case KIND_CHANNEL: case KIND_PIPE: channelWakeAll(obj); break;
+    case KIND_MQUEUE: mqWakeAll(obj); break;
   }
 }
 
@@ -120,6 +126,7 @@ export function kindOnDestroy(kind: u32, obj: usize): void {
   switch (kind) {
     case KIND_SNAPSHOT: snapshotDestroy(obj); break;
     case KIND_CHANNEL: case KIND_PIPE: channelDestroy(obj); break;
+    case KIND_MQUEUE: mqDestroy(obj); break;
   }
 }
 
@@ -132,5 +139,6 @@ export function kindOnThreadDeath(kind: u32, obj: usize, tid: u32): void {
     case KIND_SNAPSHOT: snapshotOnDeath(obj, tid); break;
     case KIND_ONCE: onceOnDeath(obj, tid); break;
     case KIND_CHANNEL: case KIND_PIPE: channelOnDeath(obj, tid); break;
+    case KIND_MQUEUE: mqOnDeath(obj, tid); break;
   }
 }

@@ -1,6 +1,6 @@
 // wasm-ipc: operating-system IPC for JavaScript threads over one shared WebAssembly memory.
 export { Runtime } from './runtime';
-export type { RuntimeHandle, RuntimeOptions, SpawnOptions, OpenOptions, ShmOptions, SpawnedWorker, SemaphoreOptions, ChannelOptions } from './runtime';
+export type { RuntimeHandle, RuntimeOptions, SpawnOptions, OpenOptions, ShmOptions, SpawnedWorker, SemaphoreOptions, ChannelOptions, MessageQueueOptions } from './runtime';
 export { Segment } from './segment';
 export type { SegmentOptions, SegmentData, SegmentStats, ObjectInfo, ThreadInfo } from './segment';
 export { IpcObject } from './object';
@@ -12,6 +12,8 @@ export { SpinLock, TicketLock, PetersonLock } from './spinlock';
 export type { Side } from './spinlock';
 export { Mutex } from './mutex';
 export { Semaphore } from './semaphore';
+export { MessageQueue } from './mqueue';
+export type { Received, MqAttributes } from './mqueue';
 export { CondVar, Monitor } from './condvar';
 export { Barrier } from './barrier';
 export { RwLock } from './rwlock';

@@ -19,6 +19,7 @@ export const Kind = {
   latch: 15,
   channel: 16,
   pipe: 17,
+  mqueue: 18,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -49,6 +50,7 @@ const stateWords: Record<number, readonly string[]> = {
   [Kind.latch]: ['count'],
   [Kind.channel]: ['depth', 'capacity', 'receiversWaiting', 'sendersWaiting'],
   [Kind.pipe]: ['chunks', 'writers', 'readers', 'broken'],
+  [Kind.mqueue]: ['messages', 'maxMessages', 'receiversWaiting', 'maxMessageSize'],
 };
 
 export function describeState(kind: number, words: readonly number[]): Record<string, number> {

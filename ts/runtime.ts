@@ -13,6 +13,7 @@ import { AtomicInt, AtomicInt64 } from './atomicint';
 import { SpinLock, TicketLock, PetersonLock } from './spinlock';
 import { Mutex } from './mutex';
 import { Semaphore } from './semaphore';
+import { MessageQueue } from './mqueue';
 import { CondVar, Monitor } from './condvar';
 import { Barrier } from './barrier';
 import { RwLock } from './rwlock';
@@ -70,11 +71,17 @@ export type SpawnedWorker = import("node:worker_threads").Worker | Worker;
 type ObjectClass = new (segment: Segment, offset: number, serial: number, name: string | null) => IpcObject;
 const classes = new Map<number, ObjectClass>([
   [Kind.shm, SharedRegion], [Kind.atomic, AtomicInt], [Kind.atomic64, AtomicInt64], [Kind.spinlock, SpinLock],
-  [Kind.ticketlock, TicketLock], [Kind.peterson, PetersonLock], [Kind.mutex, Mutex], [Kind.semaphore, Semaphore],
+  [Kind.ticketlock, TicketLock], [Kind.peterson, PetersonLock], [Kind.mutex, Mutex], [Kind.semaphore, Semaphore], [Kind.mqueue, MessageQueue],
   [Kind.condvar, CondVar], [Kind.monitor, Monitor], [Kind.barrier, Barrier], [Kind.rwlock, RwLock],
   [Kind.snapshot, Snapshot], [Kind.once, Once], [Kind.latch, Latch], [Kind.channel, Channel],
   [Kind.pipe, Pipe],
 ]);
+
+export interface MessageQueueOptions<T = unknown> extends OpenOptions {
+  maxMessages?: number;
+  maxMessageSize?: number;
+  codec?: CodecName | Codec<T>;
+}
 
 export interface ChannelOptions<T = unknown> extends OpenOptions {
   /** Slots in the ring (rounded up to a power of two); 0 for a rendezvous; Infinity for unbounded. Default 1024. */
@@ -303,6 +310,22 @@ export class Runtime {
     }
     ch.codec = codec;
     return ch;
+  }
+
+  /**
+   * A POSIX-style message queue (mq_open): maxMessages (default 10, as Linux) of up to
+   * maxMessageSize bytes (default 8192), priorities 0–31. The limits are checked when it is opened.
+   */
+  messageQueue<T = Uint8Array>(name?: string, options: MessageQueueOptions<T> = {}): MessageQueue<T> {
+    const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
+    const maxMessages = checkInt(options.maxMessages ?? 10, 'maxMessages', 1, 65536);
+    const maxMessageSize = checkInt(options.maxMessageSize ?? 8192, 'maxMessageSize', 1, 1 << 24);
+    const mq = this.#open(Kind.mqueue, name, options, true, [maxMessages, maxMessageSize]) as MessageQueue<T>;
+    const wrong = options.maxMessages !== undefined && mq.maxMessages !== maxMessages ? `maxMessages ${mq.maxMessages}`
+      : options.maxMessageSize !== undefined && mq.maxMessageSize !== maxMessageSize ? `maxMessageSize ${mq.maxMessageSize}` : '';
+    if (wrong) { mq.dispose(); throw new RangeError(`message queue "${name}" exists with ${wrong}`); }
+    mq.codec = codec;
+    return mq;
   }
 
   /** A named pipe (mkfifo): open write ends and read ends with pipe.writer() and pipe.reader(). */

@@ -1,0 +1,216 @@
+// MessageQueue: POSIX message queue semantics (mq_open, mq_send, mq_receive, mq_notify).
+//
+// Fixed memory, as in the kernel: maxMessages nodes of maxMessageSize bytes, made at
+// creation and kept on a free list. Queued nodes hang on 32 FIFO lists, one per priority,
+// with a bitmap of the non-empty ones; receive takes the head of the highest set bit (the
+// oldest message of the highest priority). Lists, free list, count and bitmap are guarded
+// by the internal lock, held for a few instructions: bytes are copied outside it.
+//
+//   send:    lock; pop a free node (none: E_AGAIN, the queue is full: nothing is displaced);
+//            unlock; copy in; lock; append to list[prio]; set its bit; count++; on
+//            0 → 1 with a notify registration and no receiver waiting: fire it (once) and drop
+//            the registration; unlock; signal notEmpty
+//   receive: lock; highest bit → unlink the head (a message longer than the caller's
+//            buffer stays: E_TOO_LARGE); count--; unlock; copy out; lock; free the node;
+//            unlock; signal notFull
+// Waiting: notEmpty / notFull are eventcounts (eventcount.ts): a waiter reads the sequence,
+// tries, and waits for the sequence to move. Receivers count themselves in `receivers
+// waiting` while they wait, which is what mq_notify's "only when no receiver is blocked"
+// reads. A removed queue wakes everyone (E_CLOSED).
+//
+// Node: [next u32][len u32][prio u32][pad u32][bytes]
+import { OK, E_AGAIN, E_CLOSED, E_NOMEM, E_TOO_LARGE, E_INVAL, E_EXISTS, E_PERM, E_TIMEOUT } from './status';
+import { OBJ_HEADER, objRemoved } from './object';
+import { lockAcquire, lockRelease } from './lock';
+import { alloc, free } from './alloc';
+import { ecSignal, ecWait } from './eventcount';
+import { deadlineFrom, TIMED_OUT } from './futex';
+import { selfTid } from './local';
+
+const F_MAX: usize = OBJ_HEADER;
+const F_MSGSIZE: usize = OBJ_HEADER + 4;
+const F_NODES: usize = OBJ_HEADER + 8;
+const F_NODE_SIZE: usize = OBJ_HEADER + 12;
+const F_LOCK: usize = OBJ_HEADER + 16;
+const F_FREE: usize = OBJ_HEADER + 20;
+const F_COUNT: usize = OBJ_HEADER + 24;
+const F_BITS: usize = OBJ_HEADER + 28;
+const F_NOT_EMPTY: usize = OBJ_HEADER + 32;     // eventcounts
+const F_NOT_FULL: usize = OBJ_HEADER + 36;
+const F_RECV_WAITING: usize = OBJ_HEADER + 40;
+const F_NOTIFY_TID: usize = OBJ_HEADER + 44;    // mq_notify's registrant (0: none)
+const F_NOTIFY: usize = OBJ_HEADER + 48;        // eventcount its host waits on
+const F_HEADS: usize = OBJ_HEADER + 64;
+const F_TAILS: usize = OBJ_HEADER + 192;
+export const MQ_SIZE: usize = OBJ_HEADER + 320;
+export const MQ_PRIORITIES: u32 = 32;
+
+const N_NEXT: usize = 0;
+const N_LEN: usize = 4;
+const N_PRIO: usize = 8;
+const N_DATA: usize = 16;
+
+export function mqInit(obj: usize, maxMessages: u32, maxMessageSize: u32): i32 {
+  if (maxMessages == 0 || maxMessages > 65536 || maxMessageSize == 0 || maxMessageSize > (1 << 24)) return E_INVAL;
+  const nodeSize = N_DATA + ((<usize>maxMessageSize + 7) & ~<usize>7);
+  if (nodeSize * <usize>maxMessages > 0x40000000) return E_NOMEM;
+  const nodes = alloc(nodeSize * <usize>maxMessages, false);
+  if (nodes < 0) return E_NOMEM;
+  for (let i: u32 = 0; i < maxMessages; i++) {
+    const node = <usize>nodes + <usize>i * nodeSize;
+    store<u32>(node, i + 1 < maxMessages ? <u32>(node + nodeSize) : 0, N_NEXT);
+  }
+  store<u32>(obj, maxMessages, F_MAX);
+  store<u32>(obj, maxMessageSize, F_MSGSIZE);
+  store<u32>(obj, <u32>nodes, F_NODES);
+  store<u32>(obj, <u32>nodeSize, F_NODE_SIZE);
+  store<u32>(obj, <u32>nodes, F_FREE);
+  return OK;
+}
+
+@inline function head(obj: usize, prio: u32): usize { return obj + F_HEADS + <usize>prio * 4; }
+@inline function tail(obj: usize, prio: u32): usize { return obj + F_TAILS + <usize>prio * 4; }
+
+/**
+ * Send len bytes staged at src with priority prio (0–31): OK, E_AGAIN when full,
+ * E_TOO_LARGE, E_INVAL, E_CLOSED once removed.
+ */
+export function mq_send_from(obj: usize, src: usize, len: u32, prio: u32): i32 {
+  if (objRemoved(obj)) return E_CLOSED;
+  if (len > load<u32>(obj, F_MSGSIZE)) return E_TOO_LARGE;
+  if (prio >= MQ_PRIORITIES) return E_INVAL;
+  lockAcquire(obj + F_LOCK);
+  const node = <usize>load<u32>(obj, F_FREE);
+  if (node != 0) store<u32>(obj, load<u32>(node, N_NEXT), F_FREE);
+  lockRelease(obj + F_LOCK);
+  if (node == 0) return E_AGAIN;
+  memory.copy(node + N_DATA, src, <usize>len);
+  store<u32>(node, len, N_LEN);
+  store<u32>(node, prio, N_PRIO);
+  store<u32>(node, 0, N_NEXT);
+  lockAcquire(obj + F_LOCK);
+  const last = <usize>load<u32>(tail(obj, prio));
+  if (last != 0) store<u32>(last, <u32>node, N_NEXT); else store<u32>(head(obj, prio), <u32>node);
+  store<u32>(tail(obj, prio), <u32>node);
+  atomic.or<u32>(obj + F_BITS, 1 << prio);
+  const count = atomic.add<u32>(obj + F_COUNT, 1);
+  let fire = false;
+  if (count == 0 && load<u32>(obj, F_NOTIFY_TID) != 0 && atomic.load<u32>(obj, F_RECV_WAITING) == 0) {
+    store<u32>(obj, 0, F_NOTIFY_TID);   // it fires once, then it is removed
+    fire = true;
+  }
+  lockRelease(obj + F_LOCK);
+  if (fire) ecSignal(obj + F_NOTIFY);
+  ecSignal(obj + F_NOT_EMPTY);
+  return OK;
+}
+
+/** Priority of the last message this thread received (thread-local). */
+let lastPrio: u32 = 0;
+export function mq_last_priority(): u32 { return lastPrio; }
+
+/**
+ * Receive the oldest message of the highest priority into dst (cap bytes): its length
+ * (mq_last_priority() gives its priority), E_AGAIN when empty, E_TOO_LARGE when it is longer
+ * than cap (it stays queued), E_CLOSED once removed.
+ */
+export function mq_recv_into(obj: usize, dst: usize, cap: u32): i32 {
+  if (objRemoved(obj)) return E_CLOSED;
+  lockAcquire(obj + F_LOCK);
+  const bits = atomic.load<u32>(obj, F_BITS);
+  if (bits == 0) { lockRelease(obj + F_LOCK); return E_AGAIN; }
+  const prio: u32 = 31 - <u32>clz<u32>(bits);
+  const node = <usize>load<u32>(head(obj, prio));
+  const len = load<u32>(node, N_LEN);
+  if (len > cap) { lockRelease(obj + F_LOCK); return E_TOO_LARGE; }
+  const next = load<u32>(node, N_NEXT);
+  store<u32>(head(obj, prio), next);
+  if (next == 0) { store<u32>(tail(obj, prio), 0); atomic.and<u32>(obj + F_BITS, ~(1 << prio)); }
+  atomic.sub<u32>(obj + F_COUNT, 1);
+  lockRelease(obj + F_LOCK);
+  memory.copy(dst, node + N_DATA, <usize>len);
+  lockAcquire(obj + F_LOCK);
+  store<u32>(node, load<u32>(obj, F_FREE), N_NEXT);
+  store<u32>(obj, <u32>node, F_FREE);
+  lockRelease(obj + F_LOCK);
+  lastPrio = prio;
+  ecSignal(obj + F_NOT_FULL);
+  return <i32>len;
+}
+
+/** Length of the message a receive would take now (0 when empty): to size a buffer. */
+export function mq_next_len(obj: usize): u32 {
+  lockAcquire(obj + F_LOCK);
+  const bits = atomic.load<u32>(obj, F_BITS);
+  const len = bits == 0 ? 0 : load<u32>(<usize>load<u32>(head(obj, 31 - <u32>clz<u32>(bits))), N_LEN);
+  lockRelease(obj + F_LOCK);
+  return len;
+}
+
+/** The eventcount a sender (send = 1) or receiver waits on: read its sequence before trying. */
+export function mq_event(obj: usize, send: i32): usize { return obj + (send ? F_NOT_FULL : F_NOT_EMPTY); }
+
+/**
+ * Wait until the side's sequence moves past seen (a receiver counts as blocked meanwhile):
+ * OK, or E_TIMEOUT.
+ */
+export function mq_wait(obj: usize, send: i32, seen: u32, timeoutMs: f64): i32 {
+  if (!send) atomic.add<u32>(obj + F_RECV_WAITING, 1);
+  const rc = ecWait(obj + (send ? F_NOT_FULL : F_NOT_EMPTY), seen, deadlineFrom(timeoutMs));
+  if (!send) atomic.sub<u32>(obj + F_RECV_WAITING, 1);
+  return rc == TIMED_OUT ? E_TIMEOUT : OK;
+}
+
+/** The async path counts its blocked receivers with this (delta +1 / -1). */
+export function mq_receivers_waiting(obj: usize, delta: i32): void { atomic.add<i32>(obj + F_RECV_WAITING, delta); }
+
+/**
+ * mq_notify: register this thread (on = 1; E_EXISTS if another thread is registered) or
+ * drop its registration (on = 0; E_PERM if it is not the registrant). The registrant waits
+ * on mq_notify_event's sequence.
+ */
+export function mq_notify(obj: usize, on: i32): i32 {
+  lockAcquire(obj + F_LOCK);
+  const cur = load<u32>(obj, F_NOTIFY_TID);
+  let rc = OK;
+  if (on) {
+    if (cur != 0 && cur != selfTid) rc = E_EXISTS; else store<u32>(obj, selfTid, F_NOTIFY_TID);
+  } else if (cur != selfTid) {
+    rc = E_PERM;
+  } else {
+    store<u32>(obj, 0, F_NOTIFY_TID);
+  }
+  lockRelease(obj + F_LOCK);
+  return rc;
+}
+export function mq_notify_event(obj: usize): usize { return obj + F_NOTIFY; }
+/** 1 while this thread's registration stands (it has not fired nor been dropped). */
+export function mq_notify_armed(obj: usize): i32 { return atomic.load<u32>(obj, F_NOTIFY_TID) == selfTid ? 1 : 0; }
+
+export function mq_count(obj: usize): u32 { return atomic.load<u32>(obj, F_COUNT); }
+export function mq_max_messages(obj: usize): u32 { return load<u32>(obj, F_MAX); }
+export function mq_max_size(obj: usize): u32 { return load<u32>(obj, F_MSGSIZE); }
+
+export function mqWakeAll(obj: usize): void {
+  ecSignal(obj + F_NOT_EMPTY);
+  ecSignal(obj + F_NOT_FULL);
+  ecSignal(obj + F_NOTIFY);
+}
+
+export function mqDestroy(obj: usize): void {
+  const nodes = <usize>load<u32>(obj, F_NODES);
+  if (nodes != 0) { free(nodes); store<u32>(obj, 0, F_NODES); }
+}
+
+/** A dead registrant's notification goes with it. */
+export function mqOnDeath(obj: usize, tid: u32): void {
+  if (atomic.load<u32>(obj, F_NOTIFY_TID) == tid) atomic.cmpxchg<u32>(obj + F_NOTIFY_TID, tid, 0);
+}
+
+/** ipcs: [messages, max messages, receivers waiting, max message size] */
+export function mqSummary(obj: usize, out: usize): void {
+  store<u32>(out, atomic.load<u32>(obj, F_COUNT));
+  store<u32>(out, load<u32>(obj, F_MAX), 4);
+  store<u32>(out, atomic.load<u32>(obj, F_RECV_WAITING), 8);
+  store<u32>(out, load<u32>(obj, F_MSGSIZE), 12);
+}

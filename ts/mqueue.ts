@@ -1,0 +1,214 @@
+// MessageQueue: POSIX message queue semantics (assembly/mqueue.ts).
+import { IpcObject } from './object';
+import { Kind } from './kinds';
+import { ClosedError, MessageTooLargeError, IpcError, errorFor, checkInt, Status } from './errors';
+import { mayBlock, checkWaitOptions, parkOn, abortReason, timeoutError, deadlineOf, type WaitOptions } from './wait';
+import { bytesCodec, type Codec } from './codec';
+import { now } from './platform';
+import { STAGING } from './segment';
+
+/** A received message and its priority (0–31, higher first). */
+export interface Received<T> { value: T; priority: number }
+
+export interface MqAttributes { curMessages: number; maxMessages: number; maxMessageSize: number }
+
+const remaining = (deadline: number): number => (deadline < 0 ? -1 : Math.max(0, deadline - now()));
+
+export class MessageQueue<T = Uint8Array> extends IpcObject {
+  readonly kind: number = Kind.mqueue;
+  /** How values become bytes (per handle; bytes by default). */
+  codec: Codec<T> = bytesCodec as unknown as Codec<T>;
+  readonly maxMessages: number = this.core.mq_max_messages(this.offset);
+  readonly maxMessageSize: number = this.core.mq_max_size(this.offset);
+  #notifyRun = 0;
+
+  /** mq_getattr: messages queued now, and the limits. */
+  attributes(): MqAttributes {
+    this.liveChecked();
+    return { curMessages: this.core.mq_count(this.offset), maxMessages: this.maxMessages, maxMessageSize: this.maxMessageSize };
+  }
+
+  // ---- send ----
+
+  #encode(value: T, priority: number): Uint8Array {
+    checkInt(priority, 'priority', 0, 31);
+    const bytes = this.codec.encode(value);
+    if (bytes.length > this.maxMessageSize) {
+      throw new MessageTooLargeError(`${this.label}: message of ${bytes.length} bytes exceeds maxMessageSize ${this.maxMessageSize}`, Status.TOO_LARGE);
+    }
+    return bytes;
+  }
+
+  /** One attempt: true if queued, false when full. */
+  #trySend(bytes: Uint8Array, priority: number): boolean {
+    const seg = this.segment;
+    let src = seg.staging();
+    let block = 0;
+    if (src === 0 || bytes.length > STAGING) {           // no staging block, or too big for it
+      block = this.core.alloc(Math.max(bytes.length, 1), 0);
+      if (block < 0) throw errorFor(block, `${this.label}: send`);
+      src = block;
+    }
+    seg.write(src, bytes);
+    const rc = this.core.mq_send_from(this.offset, src, bytes.length, priority);
+    if (block) this.core.free(block);
+    if (rc === Status.OK) return true;
+    if (rc === Status.AGAIN) return false;
+    if (rc === Status.CLOSED) throw new ClosedError(`${this.label}: removed`, rc);
+    throw errorFor(rc, `${this.label}: send`);
+  }
+
+  /** mq_send: queue value with a priority (0–31), blocking while full (up to `timeout` ms). */
+  send(value: T, priority = 0, timeout?: number): void {
+    this.live();
+    const bytes = this.#encode(value, priority);
+    this.#blocking(1, () => this.#trySend(bytes, priority), 'send()', timeout);
+  }
+
+  /** Queue it if there is room now: false when full (nothing displaced, whatever its priority). */
+  trySend(value: T, priority = 0): boolean {
+    this.live();
+    return this.#trySend(this.#encode(value, priority), priority);
+  }
+
+  async sendAsync(value: T, priority = 0, options?: WaitOptions): Promise<void> {
+    this.live();
+    const bytes = this.#encode(value, priority);
+    await this.#async(1, () => this.#trySend(bytes, priority), 'sendAsync()', options);
+  }
+
+  // ---- receive ----
+
+  /** One attempt: the message, or undefined when empty. */
+  #tryReceive(): Received<T> | undefined {
+    const core = this.core;
+    const seg = this.segment;
+    const staging = seg.staging();
+    let len = staging !== 0 ? core.mq_recv_into(this.offset, staging, STAGING) : Status.TOO_LARGE;
+    let from = staging;
+    if (len === Status.TOO_LARGE) {                       // longer than the staging block
+      const need = Math.max(core.mq_next_len(this.offset), 1);
+      const block = core.alloc(need, 0);
+      if (block < 0) throw errorFor(block, `${this.label}: receive`);
+      try {
+        len = core.mq_recv_into(this.offset, block, need);
+        if (len >= 0) return { value: this.codec.decode(seg.read(block, len)), priority: core.mq_last_priority() };
+      } finally { core.free(block); }
+      from = 0;
+    }
+    if (len >= 0) return { value: this.codec.decode(seg.read(from, len)), priority: core.mq_last_priority() };
+    if (len === Status.AGAIN || len === Status.TOO_LARGE) return undefined;   // (taken by another receiver meanwhile)
+    if (len === Status.CLOSED) throw new ClosedError(`${this.label}: removed`, len);
+    throw errorFor(len, `${this.label}: receive`);
+  }
+
+  /** mq_receive: the oldest message of the highest priority, blocking while empty. */
+  receive(timeout?: number): Received<T> {
+    this.live();
+    let got: Received<T> | undefined;
+    this.#blocking(0, () => (got = this.#tryReceive()) !== undefined, 'receive()', timeout);
+    return got!;
+  }
+
+  /** The next message if there is one now, else undefined. */
+  tryReceive(): Received<T> | undefined {
+    this.live();
+    return this.#tryReceive();
+  }
+
+  async receiveAsync(options?: WaitOptions): Promise<Received<T>> {
+    this.live();
+    let got: Received<T> | undefined;
+    await this.#async(0, () => (got = this.#tryReceive()) !== undefined, 'receiveAsync()', options);
+    return got!;
+  }
+
+  /** Messages as they come ({ value, priority }), until the queue is removed. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Received<T>> {
+    for (;;) {
+      try { yield await this.receiveAsync(); } catch (e) { if (e instanceof ClosedError) return; throw e; }
+    }
+  }
+
+  // ---- waiting ----
+
+  #blocking(send: number, attempt: () => boolean, what: string, timeout?: number): void {
+    const core = this.core;
+    const event = core.mq_event(this.offset, send);
+    let deadline = -1;
+    for (let first = true; ; first = false) {
+      const seen = core.ec_seq(event);
+      if (attempt()) return;
+      if (first) { mayBlock(() => `${this.label}: ${what}`, what.replace('()', 'Async()')); deadline = deadlineOf(timeout); }
+      if (core.mq_wait(this.offset, send, seen, remaining(deadline)) === Status.TIMEOUT) {
+        if (attempt()) return;
+        throw timeoutError(`${this.label}: ${what}`);
+      }
+    }
+  }
+
+  async #async(send: number, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
+    const { deadline, signal } = checkWaitOptions(options);
+    const core = this.core;
+    const event = core.mq_event(this.offset, send);
+    for (;;) {
+      const seen = core.ec_seq(event);
+      if (attempt()) return;
+      if (signal?.aborted) throw abortReason(signal);
+      const word = Number(core.ec_prepare(event, seen));
+      if (word === -1) continue;
+      if (!send) core.mq_receivers_waiting(this.offset, 1);
+      let parked;
+      try { parked = await parkOn(this.segment, event, word, deadline, signal); } finally { if (!send) core.mq_receivers_waiting(this.offset, -1); }
+      if (parked === 'aborted') throw abortReason(signal);
+      if (parked === 'timeout') {
+        if (attempt()) return;
+        throw timeoutError(`${this.label}: ${what}`);
+      }
+    }
+  }
+
+  // ---- notify ----
+
+  /**
+   * mq_notify: call `callback` once, when the queue goes from empty to non-empty while no
+   * receiver is blocked; the registration is then removed. One registration per queue
+   * (IpcError if another thread holds it); `notify(null)` drops this thread's.
+   */
+  notify(callback: ((mq: MessageQueue<T>) => void) | null): void {
+    this.live();
+    const core = this.core;
+    if (callback === null) {
+      const rc = core.mq_notify(this.offset, 0);
+      if (rc < 0) throw new IpcError(`${this.label}: notify(null): this thread holds no registration`, rc);
+      this.#notifyRun++;
+      return;
+    }
+    if (typeof callback !== 'function') throw new TypeError('notify takes a function or null');
+    const event = core.mq_notify_event(this.offset);
+    const seen = core.ec_seq(event);
+    const rc = core.mq_notify(this.offset, 1);
+    if (rc === Status.EXISTS) throw new IpcError(`${this.label}: notify: another thread is registered (EBUSY)`, rc);
+    if (rc < 0) throw errorFor(rc, this.label);
+    const run = ++this.#notifyRun;
+    void (async () => {
+      for (let last = seen; ;) {
+        const word = Number(core.ec_prepare(event, last));
+        if (word !== -1) await parkOn(this.segment, event, word, -1);
+        if (run !== this.#notifyRun || !this.alive) return;     // dropped, replaced, removed
+        last = core.ec_seq(event);
+        if (core.mq_notify_armed(this.offset) === 1) continue;  // still registered: spurious
+        this.#notifyRun++;
+        callback(this);                                         // fired (and deregistered)
+        return;
+      }
+    })();
+  }
+
+  /** mq_unlink: remove the queue's name (and wake everyone blocked on it with ClosedError). */
+  unlink(): void {
+    this.liveChecked();
+    if (this.name === null) throw new TypeError(`${this.label}: an unnamed queue has no name to unlink`);
+    this.segment.remove(this.name);
+  }
+}
