@@ -7,6 +7,8 @@
 //   the slot sequence protocol needs two slots, so a capacity-1 sender also checks head)
 //   +64 tail (next position to claim for a send)      +128 head (next to receive)
 //   +192 notEmpty sequence, +196 receivers waiting    +256 notFull sequence, +260 senders waiting
+//   +272 broken (pipes)  +320 peers gone  +324 urgent lane  +384 / +448 senders / receivers seen
+//   +512 / +544 selectors waiting for a message / for room (blocking select)
 // Slot: [seq][len][payload: inline bytes, or a heap block's offset when len has HEAP set]
 //
 // A slot at position p is free for a sender when seq == p and full for a receiver when
