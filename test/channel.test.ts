@@ -218,6 +218,7 @@ describe('channel semantics', () => {
 
   it('SPSC close racing sends: every send that returned is received, none after the end', async () => {
     const rt = await Runtime.create();
+    const workers: import('node:worker_threads').Worker[] = [];
     for (let round = 0; round < 30; round++) {
       const ch = rt.channel(`s${round}`, { capacity: 8, spsc: true });
       const w = runWorker<any>(rt, 'channel-roles', { role: 'send-until-closed', name: `s${round}`, packed: round % 2 === 1 });
@@ -225,7 +226,7 @@ describe('channel semantics', () => {
       const target = new Uint8Array(64), lengths = new Uint32Array(8);
       for (;;) {
         try {
-          const n = ch.recvPacked(target, lengths);
+          const n = ch.recvPacked(target, lengths, 10_000);   // (a hang would show as a TimeoutError)
           for (let k = 0; k < n; k++) expect(new DataView(target.buffer).getUint32(4 * k, true)).toBe(got++);
         } catch (e) { expect(e).toBeInstanceOf(ClosedError); break; }
         if (got >= 200 + round * 50 && !ch.closed) ch.close();       // close while the sender is busy
@@ -233,8 +234,11 @@ describe('channel semantics', () => {
       const r = await w.result;
       expect(r.error).toBe('ClosedError');
       expect(got).toBe(r.sent);          // nothing lost, nothing published past the end
-      await w.worker.terminate();
+      workers.push(w.worker);
     }
+    // terminated together at the end: a worker killed while its exit hook holds the registry
+    // lock would leave the next round's rt.channel() blocked (the torture issue's ground)
+    await Promise.all(workers.map((w) => w.terminate()));
   });
 
   it('SPSC reservations: one at a time; sends wait for the commit; commit after close sends nothing', async () => {
