@@ -362,6 +362,7 @@ export function ch_recv_batch(obj: usize, lens: usize, data: usize, cap: u32, ma
 // ---- receiving ----
 
 const NO_FIT: usize = 1;   // claim results: 0 empty, NO_FIT, else the slot
+const ANY: u32 = 0xffffffff;   // a fit that every message meets
 
 /** The next message would not fit in fit bytes (a tombstone always does: it is skipped). */
 @inline function tooLong(slot: usize, fit: u32): bool {
@@ -398,7 +399,7 @@ function claimRecv(obj: usize, fit: u32): usize {
  * Take the next message: its slot (read ch_len / ch_data, then ch_release), E_AGAIN when
  * empty, or E_CLOSED once closed and drained.
  */
-export function ch_take(obj: usize): i32 { return takeFitting(obj, 0xffffffff); }
+export function ch_take(obj: usize): i32 { return takeFitting(obj, ANY); }
 
 /** ch_take, or E_TOO_LARGE (nothing taken) when the next message is longer than fit bytes. */
 function takeFitting(obj: usize, fit: u32): i32 {
@@ -440,10 +441,14 @@ function takeFitting(obj: usize, fit: u32): i32 {
 function freeSlot(obj: usize, slot: usize, keepBlock: bool): void {
   if (isUnbounded(obj)) { free(slot); return; }
   if (!keepBlock) dropBlock(slot);
-  if (isSpsc(obj)) { spscAdvanceHead(obj, 1); signal(obj, F_NOT_FULL, F_SEND_WAITING); return; }
-  const cap = load<u32>(obj, F_CAP);
-  atomic.store<u32>(slot, atomic.load<u32>(slot, S_SEQ) - 1 + cap, S_SEQ);
+  releaseSlot(obj, slot);
   signal(obj, F_NOT_FULL, F_SEND_WAITING);
+}
+
+/** Hand a taken slot of a ring back to the senders (for its next lap). */
+@inline function releaseSlot(ring: usize, slot: usize): void {
+  if (isSpsc(ring)) spscAdvanceHead(ring, 1);
+  else atomic.store<u32>(slot, atomic.load<u32>(slot, S_SEQ) - 1 + load<u32>(ring, F_CAP), S_SEQ);
 }
 
 /** freeSlot of a slot from this channel or its urgent lane, without the wake-up (batches signal once). */
@@ -451,8 +456,7 @@ function freeSlotQuiet(obj: usize, slot: usize): void {
   const lane = laneOf(obj, slot);
   if (isUnbounded(lane)) { free(slot); return; }
   dropBlock(slot);
-  if (isSpsc(lane)) { spscAdvanceHead(lane, 1); return; }
-  atomic.store<u32>(slot, atomic.load<u32>(slot, S_SEQ) - 1 + load<u32>(lane, F_CAP), S_SEQ);
+  releaseSlot(lane, slot);
 }
 
 /**
@@ -661,8 +665,8 @@ export function ch_disarm(obj: usize, send: i32): void {
 function ready(obj: usize, send: bool): bool {
   if (isClosed(obj) || peersGone(obj, send ? RECEIVERS_GONE : SENDERS_GONE)) return true;
   if (isUnbounded(obj)) return send || atomic.load<u32>(obj, U_HEAD) != 0;
+  if (!send && laneBusy(<usize>load<u32>(obj, F_URGENT))) return true;
   if (isSpsc(obj)) {
-    if (!send && laneBusy(<usize>load<u32>(obj, F_URGENT))) return true;
     const used = spscUsed(obj);
     return send ? used < load<u32>(obj, F_LIMIT) : used != 0 || (atomic.load<u32>(obj, F_TAIL) & CLOSED_BIT) != 0;
   }
@@ -672,8 +676,6 @@ function ready(obj: usize, send: bool): bool {
     // a sequence ahead of pos means tail moved on meanwhile: not "full", try again
     return <i32>(atomic.load<u32>(slotAt(obj, pos), S_SEQ) - pos) >= 0;
   }
-  const urgent = <usize>load<u32>(obj, F_URGENT);
-  if (urgent != 0 && ch_depth(urgent) != 0) return true;
   const pos = atomic.load<u32>(obj, F_HEAD);
   // a sequence ahead of pos + 1 means another receiver took it and head moved on: a later
   // message may be there, so try again rather than park (found by models/channel.pml)
@@ -782,9 +784,11 @@ export function ch_sel_arm(obj: usize, send: i32): i32 {
   return E_LIMIT;
 }
 
-export function ch_sel_disarm(obj: usize, send: i32): void { ch_sel_disarm_tid(obj, send, selfTid); }
+export function ch_sel_disarm(obj: usize, send: i32): void { selDisarm(obj, send, selfTid); }
 
-function ch_sel_disarm_tid(obj: usize, send: i32, tid: u32): void {
+/** Take thread tid out of one side's selector table (and the waiter count), if it is there. */
+
+function selDisarm(obj: usize, send: i32, tid: u32): void {
   const table = obj + (send ? F_SELECT_SEND : F_SELECT_RECV);
   for (let i: u32 = 0; i < SELECTORS; i++) {
     if (atomic.load<u32>(table + <usize>i * 4) == tid && atomic.cmpxchg<u32>(table + <usize>i * 4, tid, 0) == tid) {
@@ -840,8 +844,8 @@ function leave(obj: usize, table: usize, tid: u32): bool {
 
 export function channelOnDeath(obj: usize, tid: u32): void {
   if (isSpsc(obj) && load<u32>(obj, P_CLAIM) != 0 && load<u32>(obj, P_CLAIMER) == tid) store<u32>(obj, 0, P_CLAIM);
-  ch_sel_disarm_tid(obj, 0, tid);
-  ch_sel_disarm_tid(obj, 1, tid);
+  selDisarm(obj, 0, tid);
+  selDisarm(obj, 1, tid);
   let gone: u32 = 0;
   if (leave(obj, obj + F_SENDERS, tid)) gone |= SENDERS_GONE;
   if (leave(obj, obj + F_RECEIVERS, tid)) gone |= RECEIVERS_GONE;
@@ -889,14 +893,15 @@ export function channelDestroy(obj: usize): void {
   const urgent = <usize>load<u32>(obj, F_URGENT);
   if (urgent != 0) { channelDestroy(urgent); free(urgent); store<u32>(obj, 0, F_URGENT); }
   if (isUnbounded(obj)) {
-    for (let node = listPop(obj, 0xffffffff); node != 0; node = listPop(obj, 0xffffffff)) free(node);
+    for (let node = listPop(obj, ANY); node != 0; node = listPop(obj, ANY)) free(node);
     return;
   }
   const slots = <usize>load<u32>(obj, F_SLOTS);
   if (slots == 0) return;
   const spsc = isSpsc(obj);
-  const tail = atomic.load<u32>(obj, F_TAIL) & (spsc ? POS_MASK : 0xffffffff);
-  for (let pos = atomic.load<u32>(obj, F_HEAD); pos != tail; pos = (pos + 1) & (spsc ? POS_MASK : 0xffffffff)) {
+  const mask = spsc ? POS_MASK : ANY;   // SPSC positions leave out the tail word's closed bit
+  const tail = atomic.load<u32>(obj, F_TAIL) & mask;
+  for (let pos = atomic.load<u32>(obj, F_HEAD); pos != tail; pos = (pos + 1) & mask) {
     const slot = slotAt(obj, pos);
     if (spsc || atomic.load<u32>(slot, S_SEQ) == pos + 1) dropBlock(slot);
   }

@@ -286,6 +286,11 @@ describe('channel semantics', () => {
     ch.close();
     expect(() => ch.sendPacked(new Uint8Array(1), [1])).toThrow(ClosedError);
     expect(() => ch.recvPacked(target, lengths)).toThrow(ClosedError);
+    // messages beyond the staging block go one by one, with no timeout given too
+    const big = rt.channel('big', { capacity: 4, maxMessageSize: 100_000 });
+    expect(big.sendMany([new Uint8Array(70_000).fill(1), new Uint8Array([2])])).toBe(2);
+    expect(big.sendPacked(new Uint8Array(70_001).fill(3), [70_000, 1])).toBe(2);
+    expect(big.recvMany(4).map((m) => m.length)).toEqual([70_000, 1, 70_000, 1]);
   });
 
   it('timeouts, try forms and back-pressure', async () => {

@@ -30,6 +30,8 @@ const NONE: unique symbol = Symbol('none');
 
 /** ms left until a deadline from deadlineOf (-1: none), for the core's blocking calls. */
 const remaining = (deadline: number): number => (deadline < 0 ? -1 : Math.max(0, deadline - now()));
+/** The same as a timeout for the public forms (undefined: none). */
+const timeoutLeft = (deadline: number): number | undefined => (deadline < 0 ? undefined : Math.max(0, deadline - now()));
 
 export class Channel<T = Uint8Array> extends IpcObject {
   readonly kind: number = Kind.channel;
@@ -96,18 +98,32 @@ export class Channel<T = Uint8Array> extends IpcObject {
   /** Send, blocking while the ring is full (up to `timeout` ms). ClosedError once closed. */
   send(value: T, timeout?: number): void {
     this.live();
-    const bytes = this.#encode(value);
+    this.#sendBytes(this.#encode(value), timeout);
+  }
+
+  /** send() once encoded (sendPacked sends raw bytes through it too). */
+  #sendBytes(bytes: Uint8Array, timeout?: number): void {
     if (!this.#trySend(bytes)) {
-      mayBlock(() => `${this.label}: send()`, 'sendAsync()');
-      const deadline = deadlineOf(timeout);
-      do {
-        if (this.core.ch_wait(this.offset, 1, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: send()`);
-      } while (!this.#trySend(bytes));
+      const deadline = this.#waitUntil(1, () => this.#trySend(bytes), 'send()', timeout);
       if (this.rendezvous) this.#awaitTaken(deadline);
     } else if (this.rendezvous) {
       mayBlock(() => `${this.label}: send()`, 'sendAsync()');
       this.#awaitTaken(deadlineOf(timeout));
     }
+  }
+
+  /**
+   * The slow path of the blocking forms, once a first attempt failed: wait on one side
+   * (send = 1: for room, 0: for a message) until attempt() succeeds, up to `timeout` ms.
+   * Returns the deadline (a rendezvous send goes on waiting until it).
+   */
+  #waitUntil(send: number, attempt: () => boolean, what: string, timeout: number | undefined): number {
+    mayBlock(() => `${this.label}: ${what}`, send ? 'sendAsync()' : 'recvAsync()');
+    const deadline = deadlineOf(timeout);
+    do {
+      if (this.core.ch_wait(this.offset, send, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: ${what}`);
+    } while (!attempt());
+    return deadline;
   }
 
   /** Rendezvous: block until a receiver took the message; on timeout or close it is withdrawn. */
@@ -190,7 +206,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
       const bytes = this.#encode(v);
       const n = bytes.length;
       if (count === BATCH_MAX || used + n > BATCH_DATA) { total += this.#sendStaged(count, deadline, total); count = used = 0; }
-      if (n > BATCH_DATA) { this.send(v, remaining(deadline)); total++; continue; }
+      if (n > BATCH_DATA) { this.send(v, timeoutLeft(deadline)); total++; continue; }
       lens[count++] = n;
       seg.write(staging + BATCH_LENS + used, bytes);
       used += n;
@@ -218,7 +234,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const deadline = deadlineOf(timeout);
     let total = 0;
     let at = 0;
-    const one = (n: number): void => { this.#sendBytes(bytes.subarray(at, at + n), deadline); at += n; total++; };
+    const one = (n: number): void => { this.#sendBytes(bytes.subarray(at, at + n), timeoutLeft(deadline)); at += n; total++; };
     if (this.rendezvous || staging === 0) { for (let i = 0; i < lengths.length; i++) one(lengths[i]!); return total; }
     const lens = seg.i32At(staging, BATCH_MAX);
     let i = 0;
@@ -232,16 +248,6 @@ export class Channel<T = Uint8Array> extends IpcObject {
       total += this.#sendStaged(count, deadline, total);
     }
     return total;
-  }
-
-  /** Send raw bytes, blocking while full (no codec): sendPacked's path for one message. */
-  #sendBytes(bytes: Uint8Array, deadline: number): void {
-    if (bytes.length > this.maxMessageSize) throw new MessageTooLargeError(`${this.label}: message of ${bytes.length} bytes exceeds maxMessageSize ${this.maxMessageSize}`, Status.TOO_LARGE);
-    while (!this.#trySend(bytes)) {
-      mayBlock(() => `${this.label}: send()`, 'sendAsync()');
-      if (this.core.ch_wait(this.offset, 1, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: send()`);
-    }
-    if (this.rendezvous) this.#awaitTaken(deadline);
   }
 
   /** Hand count staged messages (lengths and bytes in the staging block) to the core, waiting while full. */
@@ -356,33 +362,21 @@ export class Channel<T = Uint8Array> extends IpcObject {
   recv(timeout?: number): T {
     this.live();
     let v = this.#tryRecv();
-    if (v !== NONE) return v;
-    mayBlock(() => `${this.label}: recv()`, 'recvAsync()');
-    const deadline = deadlineOf(timeout);
-    for (;;) {
-      if (this.core.ch_wait(this.offset, 0, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: recv()`);
-      v = this.#tryRecv();
-      if (v !== NONE) return v;
-    }
+    if (v === NONE) this.#waitUntil(0, () => (v = this.#tryRecv()) !== NONE, 'recv()', timeout);
+    return v as T;
   }
 
   /**
    * Receive the next message's bytes into `target` without allocating (blocking up to
-   * `timeout` ms while empty); returns its length. Not decoded. RangeError (and the message
-   * stays queued for no one: it is consumed) if target is too small: size it to maxMessageSize.
+   * `timeout` ms while empty); returns its length. Not decoded. RangeError if the message is
+   * longer than target (it stays queued): size target to maxMessageSize.
    */
   recvInto(target: Uint8Array, timeout?: number): number {
     this.live();
     if (!(target instanceof Uint8Array)) throw new TypeError(`target must be a Uint8Array, got ${describe(target)}`);
     let n = this.#tryRecvInto(target);
-    if (n >= 0) return n;
-    mayBlock(() => `${this.label}: recvInto()`, 'recvAsync()');
-    const deadline = deadlineOf(timeout);
-    for (;;) {
-      if (this.core.ch_wait(this.offset, 0, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: recvInto()`);
-      n = this.#tryRecvInto(target);
-      if (n >= 0) return n;
-    }
+    if (n < 0) this.#waitUntil(0, () => (n = this.#tryRecvInto(target)) >= 0, 'recvInto()', timeout);
+    return n;
   }
 
   /** Like recvInto, but never waits: -1 when empty. */
@@ -467,7 +461,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const lens = seg.i32At(staging, BATCH_MAX);
     let got = 0;
     let used = 0;
-    let deadline = -1;
+    const deadline = deadlineOf(timeout);
     while (got < lengths.length) {
       const n = this.#recvStaged(Math.min(lengths.length - got, BATCH_MAX), Math.min(target.length - used, BATCH_DATA));
       if (n > 0) {
@@ -482,15 +476,13 @@ export class Channel<T = Uint8Array> extends IpcObject {
       if (got > 0) break;
       if (n === Status.TOO_LARGE) {
         if (target.length - used <= BATCH_DATA) throw new RangeError(`${this.label}: the next message is longer than target (${target.length} bytes); it stays queued`);
-        const len = this.recvInto(target.subarray(used), 0);    // beyond the staging block: copied from its slot
-        lengths[got++] = len;
-        used += len;
+        const len = this.#tryRecvInto(target.subarray(used));   // beyond the staging block: copied from its slot
+        if (len >= 0) { lengths[got++] = len; used += len; }
         continue;
       }
       if (n !== Status.AGAIN) throw this.#takeError(n);
-      mayBlock(() => `${this.label}: recvPacked()`, 'recvAsync()');
-      if (deadline === -1) deadline = deadlineOf(timeout);
-      if (this.core.ch_wait(this.offset, 0, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: recvPacked()`);
+      // nothing yet: wait for a message, then take the batch from the top
+      this.#waitUntil(0, () => true, 'recvPacked()', timeoutLeft(deadline));
     }
     return got;
   }
@@ -511,14 +503,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
   recvView(timeout?: number): Uint8Array {
     this.live();
     let slot = this.#take();
-    if (slot === 0) {
-      mayBlock(() => `${this.label}: recvView()`, 'recvAsync()');
-      const deadline = deadlineOf(timeout);
-      while (slot === 0) {
-        if (this.core.ch_wait(this.offset, 0, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: recvView()`);
-        slot = this.#take();
-      }
-    }
+    if (slot === 0) this.#waitUntil(0, () => (slot = this.#take()) !== 0, 'recvView()', timeout);
     this.#viewSlot = slot;
     const [addr, len] = this.#locate(slot);
     return this.segment.view(addr, len);

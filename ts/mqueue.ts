@@ -81,25 +81,25 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
 
   /** One attempt: the message, or undefined when empty. */
   #tryReceive(): Received<T> | undefined {
-    const core = this.core;
-    const seg = this.segment;
-    const staging = seg.staging();
-    let len = staging !== 0 ? core.mq_recv_into(this.offset, staging, STAGING) : Status.TOO_LARGE;
-    let from = staging;
+    const staging = this.segment.staging();
+    let len = staging !== 0 ? this.core.mq_recv_into(this.offset, staging, STAGING) : Status.TOO_LARGE;
+    if (len >= 0) return this.#received(staging, len);
     if (len === Status.TOO_LARGE) {                       // longer than the staging block
-      const need = Math.max(core.mq_next_len(this.offset), 1);
-      const block = core.alloc(need, 0);
+      const need = Math.max(this.core.mq_next_len(this.offset), 1);
+      const block = this.core.alloc(need, 0);
       if (block < 0) throw errorFor(block, `${this.label}: receive`);
       try {
-        len = core.mq_recv_into(this.offset, block, need);
-        if (len >= 0) return { value: this.codec.decode(seg.read(block, len)), priority: core.mq_last_priority() };
-      } finally { core.free(block); }
-      from = 0;
+        len = this.core.mq_recv_into(this.offset, block, need);
+        if (len >= 0) return this.#received(block, len);
+      } finally { this.core.free(block); }
     }
-    if (len >= 0) return { value: this.codec.decode(seg.read(from, len)), priority: core.mq_last_priority() };
-    if (len === Status.AGAIN || len === Status.TOO_LARGE) return undefined;   // (taken by another receiver meanwhile)
+    if (len === Status.AGAIN || len === Status.TOO_LARGE) return undefined;   // (TOO_LARGE: another receiver took it meanwhile)
     if (len === Status.CLOSED) throw new ClosedError(`${this.label}: removed`, len);
     throw errorFor(len, `${this.label}: receive`);
+  }
+
+  #received(at: number, len: number): Received<T> {
+    return { value: this.codec.decode(this.segment.read(at, len)), priority: this.core.mq_last_priority() };
   }
 
   /** mq_receive: the oldest message of the highest priority, blocking while empty. */
