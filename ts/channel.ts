@@ -4,7 +4,7 @@
 import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, errorFor, checkInt, describe, Status } from './errors';
-import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, type WaitOptions } from './wait';
+import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, remaining, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
 import { now } from './platform';
 import { STAGING } from './segment';
@@ -28,8 +28,6 @@ export interface Reservation {
 /** "nothing received" (undefined may be a value). */
 const NONE: unique symbol = Symbol('none');
 
-/** ms left until a deadline from deadlineOf (-1: none), for the core's blocking calls. */
-const remaining = (deadline: number): number => (deadline < 0 ? -1 : Math.max(0, deadline - now()));
 /** The same as a timeout for the public forms (undefined: none). */
 const timeoutLeft = (deadline: number): number | undefined => (deadline < 0 ? undefined : Math.max(0, deadline - now()));
 

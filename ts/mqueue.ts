@@ -2,9 +2,8 @@
 import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { ClosedError, MessageTooLargeError, IpcError, errorFor, checkInt, Status } from './errors';
-import { mayBlock, checkWaitOptions, parkOn, abortReason, timeoutError, deadlineOf, type WaitOptions } from './wait';
+import { mayBlock, checkWaitOptions, parkOn, abortReason, timeoutError, deadlineOf, remaining, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
-import { now } from './platform';
 import { STAGING } from './segment';
 
 /** A received message and its priority (0–31, higher first). */
@@ -12,7 +11,6 @@ export interface Received<T> { value: T; priority: number }
 
 export interface MqAttributes { curMessages: number; maxMessages: number; maxMessageSize: number }
 
-const remaining = (deadline: number): number => (deadline < 0 ? -1 : Math.max(0, deadline - now()));
 
 export class MessageQueue<T = Uint8Array> extends IpcObject {
   readonly kind: number = Kind.mqueue;
