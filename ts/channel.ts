@@ -459,7 +459,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const lens = seg.i32At(staging, BATCH_MAX);
     let got = 0;
     let used = 0;
-    const deadline = deadlineOf(timeout);
+    let deadline: number | undefined;   // from the first wait on (a batch that finds messages never reads the clock)
     while (got < lengths.length) {
       const n = this.#recvStaged(Math.min(lengths.length - got, BATCH_MAX), Math.min(target.length - used, BATCH_DATA));
       if (n > 0) {
@@ -480,7 +480,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
       }
       if (n !== Status.AGAIN) throw this.#takeError(n);
       // nothing yet: wait for a message, then take the batch from the top
-      this.#waitUntil(0, () => true, 'recvPacked()', timeoutLeft(deadline));
+      deadline = this.#waitUntil(0, () => true, 'recvPacked()', deadline === undefined ? timeout : timeoutLeft(deadline));
     }
     return got;
   }
