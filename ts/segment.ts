@@ -90,7 +90,7 @@ export class Segment {
   #size = 0;
   // Word views of the last small array copied in / out: a hot loop that sends or receives
   // through one reused array copies it 4 bytes at a time (several times faster than set()
-  // or a byte loop for short messages, and no view is made per call).
+  // or a byte loop for short messages), with one view made for the array, not one per call.
   #src: Uint8Array | null = null;
   #src32: Int32Array | null = null;
   #dst: Uint8Array | null = null;
@@ -188,7 +188,8 @@ export class Segment {
     const n = bytes.length;
     if (offset + n > this.#size) this.#refresh();
     if (n <= SMALL && (offset & 3) === 0) {
-      if (bytes !== this.#src) { this.#src = bytes; this.#src32 = wordView(bytes); }
+      // a view only for an array seen twice in a row: fresh arrays (a codec's output) make none
+      if (bytes !== this.#src) { this.#src = bytes; this.#src32 = null; } else if (this.#src32 === null) this.#src32 = wordView(bytes);
       const src32 = this.#src32;
       if (src32 !== null && src32.length === n >> 2) {
         const i32 = this.#i32, u8 = this.#u8, w = offset >> 2, words = n >> 2;
@@ -212,7 +213,7 @@ export class Segment {
     const u8 = this.#u8;
     if (length > SMALL) { target.set(u8.subarray(offset, offset + length), at); return; }
     if (at === 0 && (offset & 3) === 0) {
-      if (target !== this.#dst) { this.#dst = target; this.#dst32 = wordView(target); }
+      if (target !== this.#dst) { this.#dst = target; this.#dst32 = null; } else if (this.#dst32 === null) this.#dst32 = wordView(target);
       const dst32 = this.#dst32;
       if (dst32 !== null && dst32.length === target.length >> 2) {
         const i32 = this.#i32, w = offset >> 2, words = length >> 2;
