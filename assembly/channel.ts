@@ -303,7 +303,7 @@ export function ch_send_from(obj: usize, src: usize, len: u32): i32 {
  * ch_take and read it in place).
  */
 export function ch_recv_into(obj: usize, dst: usize, cap: u32): i32 {
-  const slot = takeFitting(obj, cap);
+  const slot = ch_take(obj, cap);
   if (slot < 0) return slot;
   const len = ch_len(<usize>slot);
   copy(dst, ch_data(<usize>slot), <usize>len);
@@ -346,7 +346,7 @@ export function ch_recv_batch(obj: usize, lens: usize, data: usize, cap: u32, ma
   let got: u32 = 0;
   let used: u32 = 0;
   while (got < max) {
-    const slot = takeFitting(obj, cap - used);
+    const slot = ch_take(obj, cap - used);
     if (slot < 0) { if (got == 0) return slot; break; }
     const len = ch_len(<usize>slot);
     store<u32>(lens + (<usize>got << 2), len);
@@ -396,13 +396,11 @@ function claimRecv(obj: usize, fit: u32): usize {
 }
 
 /**
- * Take the next message: its slot (read ch_len / ch_data, then ch_release), E_AGAIN when
- * empty, or E_CLOSED once closed and drained.
+ * Take the next message if it holds at most fit bytes: its slot (read ch_len / ch_data, then
+ * ch_release), E_AGAIN when empty, E_TOO_LARGE (nothing taken) when it is longer, or
+ * E_CLOSED once closed and drained.
  */
-export function ch_take(obj: usize): i32 { return takeFitting(obj, ANY); }
-
-/** ch_take, or E_TOO_LARGE (nothing taken) when the next message is longer than fit bytes. */
-function takeFitting(obj: usize, fit: u32): i32 {
+export function ch_take(obj: usize, fit: u32): i32 {
   if (isUnbounded(obj)) {
     const node = listPop(obj, fit);
     if (node == NO_FIT) return E_TOO_LARGE;

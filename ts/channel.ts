@@ -18,6 +18,11 @@ const S_DATA = 8;
 const BATCH_MAX = 1024;
 const BATCH_LENS = 4 * BATCH_MAX;
 const BATCH_DATA = STAGING - BATCH_LENS;
+// Messages up to this size go through the thread's staging block (one core call copies them
+// in or out); longer ones are written into and read from their slot or heap block directly
+// (one copy instead of two).
+const STAGED_MAX = 4096;
+const ANY = 0xffff_ffff;
 
 /** A slot reserved for a zero-copy send: write into `bytes`, then commit(). */
 export interface Reservation {
@@ -68,7 +73,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     if (!this.#asSender) { core.ch_register(this.offset, 1); this.#asSender = true; }
     const n = bytes.length;
     let rc: number;
-    const staging = n <= STAGING ? this.segment.staging() : 0;
+    const staging = n <= STAGED_MAX ? this.segment.staging() : 0;
     if (staging !== 0) {
       this.segment.write(staging, bytes);
       rc = core.ch_send_from(this.offset, staging, n);
@@ -323,7 +328,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
   #take(): number {
     this.#releaseView();
     if (!this.#asReceiver) { this.core.ch_register(this.offset, 0); this.#asReceiver = true; }
-    const slot = this.core.ch_take(this.offset);
+    const slot = this.core.ch_take(this.offset, ANY);
     if (slot > 0) return slot;
     if (slot === Status.AGAIN) return 0;
     throw this.#takeError(slot);
@@ -343,10 +348,10 @@ export class Channel<T = Uint8Array> extends IpcObject {
     if (!this.#asReceiver) { core.ch_register(this.offset, 0); this.#asReceiver = true; }
     const staging = this.segment.staging();
     if (staging === 0) { const slot = this.#take(); return slot === 0 ? NONE : this.#decode(slot); }
-    const n = core.ch_recv_into(this.offset, staging, STAGING);
+    const n = core.ch_recv_into(this.offset, staging, STAGED_MAX);
     if (n >= 0) return this.codec.decode(this.segment.read(staging, n));
     if (n === Status.AGAIN) return NONE;
-    if (n === Status.TOO_LARGE) { const slot = this.#take(); return slot === 0 ? NONE : this.#decode(slot); } // bigger than staging: read it in place
+    if (n === Status.TOO_LARGE) { const slot = this.#take(); return slot === 0 ? NONE : this.#decode(slot); } // read it in place
     throw this.#takeError(n);
   }
 
@@ -388,24 +393,21 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const core = this.core;
     if (!this.#asReceiver) { core.ch_register(this.offset, 0); this.#asReceiver = true; }
     const staging = this.segment.staging();
-    if (staging !== 0) {
-      const n = core.ch_recv_into(this.offset, staging, Math.min(target.length, STAGING));
-      if (n >= 0) { this.segment.copyOut(staging, n, target); return n; }
-      if (n === Status.AGAIN) return -1;
-      if (n !== Status.TOO_LARGE) throw this.#takeError(n);
-      if (target.length <= STAGING) throw new RangeError(`${this.label}: the next message is longer than target (${target.length} bytes); it stays queued`);
+    let n = staging !== 0 ? core.ch_recv_into(this.offset, staging, Math.min(target.length, STAGED_MAX)) : Status.TOO_LARGE;
+    if (n >= 0) { this.segment.copyOut(staging, n, target); return n; }
+    if (n === Status.TOO_LARGE) {                        // a long one: copied from its slot
+      const slot = core.ch_take(this.offset, target.length);
+      if (slot > 0) {
+        const [addr, len] = this.#locate(slot);
+        this.segment.copyOut(addr, len, target);
+        core.ch_release(this.offset, slot, 0);
+        return len;
+      }
+      n = slot;
     }
-    const slot = this.#take();
-    return slot === 0 ? -1 : this.#copySlot(slot, target);
-  }
-
-  #copySlot(slot: number, target: Uint8Array): number {
-    const [addr, len] = this.#locate(slot);
-    const fits = len <= target.length;
-    if (fits) this.segment.copyOut(addr, len, target);
-    this.core.ch_release(this.offset, slot, 0);
-    if (!fits) throw new RangeError(`${this.label}: a ${len}-byte message does not fit target (${target.length} bytes); it was consumed`);
-    return len;
+    if (n === Status.AGAIN) return -1;
+    if (n === Status.TOO_LARGE) throw new RangeError(`${this.label}: the next message is longer than target (${target.length} bytes); it stays queued`);
+    throw this.#takeError(n);
   }
 
   /** Receive if a message is there now; undefined when empty. */
@@ -472,9 +474,8 @@ export class Channel<T = Uint8Array> extends IpcObject {
         continue;
       }
       if (got > 0) break;
-      if (n === Status.TOO_LARGE) {
-        if (target.length - used <= BATCH_DATA) throw new RangeError(`${this.label}: the next message is longer than target (${target.length} bytes); it stays queued`);
-        const len = this.#tryRecvInto(target.subarray(used));   // beyond the staging block: copied from its slot
+      if (n === Status.TOO_LARGE) {                      // beyond the staging block: copied from its slot
+        const len = this.#tryRecvInto(target); // (RangeError if longer than target: it stays queued)
         if (len >= 0) { lengths[got++] = len; used += len; }
         continue;
       }

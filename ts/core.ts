@@ -154,7 +154,7 @@ export interface Core {
   sel_park(value: number, timeoutMs: number): number;
   ch_send_batch(obj: number, lens: number, data: number, count: number): number;
   ch_recv_batch(obj: number, lens: number, data: number, cap: number, max: number): number;
-  ch_take(obj: number): number;
+  ch_take(obj: number, fit: number): number;
   ch_release(obj: number, slot: number, keep: number): void;
   ch_free_block(block: number): void;
   ch_arm(obj: number, send: number, registered: number): number;
