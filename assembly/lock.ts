@@ -1,35 +1,60 @@
-// The core's internal lock: guards the registry and the large-block list, for a few
-// hundred instructions at most. It is Drepper's three-state futex mutex ("Futexes Are
-// Tricky", mutex2), the same protocol as Rust std's sys/sync/mutex/futex.rs.
+// The core's internal lock: guards the registry, the large-block list and a few objects'
+// short critical sections, for a few hundred instructions at most. It is Drepper's
+// three-state futex mutex ("Futexes Are Tricky", mutex2), the protocol of Rust std's
+// sys/sync/mutex/futex.rs, with the holder's thread id in the word so that a lock whose
+// holder died holding it (a worker terminated mid-operation) is taken over, not waited on
+// for ever: the robust-futex idea, as the Mutex does it for users.
 //
-//   0 unlocked ──lock (CAS 0→1)──▶ 1 locked ──unlock (swap 0)──▶ 0
-//   1 locked ──a waiter swaps in 2──▶ 2 locked, maybe waiters ──unlock (swap 0, was 2)──▶ 0 + wake one
+//   word: 0 unlocked, else holder << 2 | LOCKED, | CONTENDED once someone may wait
+//   0 ──lock (CAS 0 → me|LOCKED)──▶ me|LOCKED ──unlock (swap 0)──▶ 0
+//   held ──a waiter sets CONTENDED──▶ held|CONTENDED ──unlock (swap 0, was contended)──▶ 0 + wake one
+//   held|CONTENDED, holder no longer alive ──a waiter's CAS → me|LOCKED|CONTENDED──▶ taken over
 //
 // Fast path: one CAS to lock, one swap to unlock, no wake when nobody waited. Slow path:
-// spin while locked, then mark contended (2) and park; a thread woken re-locks with state 2
-// so that its own unlock wakes the next waiter.
-import { waitWhile, wake, spinWhile } from './futex';
+// spin while held, then mark contended and park; a waiter's park times out every
+// HOLDER_CHECK_MS to look at the holder's thread slot (thread_exit marks a dead thread
+// before it takes this lock for the clean-up, so the clean-up itself can recover it). A
+// taken-over section may have been cut short: the users keep theirs restartable (the
+// registry's clean-up pops one reference at a time) or small.
+import { spinWhile, park, deadlineFrom, wake, TIMED_OUT } from './futex';
+import { selfTid } from './local';
+import { THREADS, THREAD_SLOT, MAX_THREADS } from './layout';
 
-const UNLOCKED: i32 = 0;
-const LOCKED: i32 = 1;
-const CONTENDED: i32 = 2;
+const LOCKED: u32 = 1;
+const CONTENDED: u32 = 2;
+const HOLDER_CHECK_MS: f64 = 20;
+
+@inline function me(): u32 { return (selfTid << 2) | LOCKED; }
 
 @inline export function lockAcquire(addr: usize): void {
-  if (atomic.cmpxchg<i32>(addr, UNLOCKED, LOCKED) != UNLOCKED) lockContended(addr);
+  if (atomic.cmpxchg<u32>(addr, 0, me()) != 0) lockContended(addr);
 }
 
 @inline export function lockRelease(addr: usize): void {
-  if (atomic.xchg<i32>(addr, UNLOCKED) == CONTENDED) wake(addr, 1);
+  if ((atomic.xchg<u32>(addr, 0) & CONTENDED) != 0) wake(addr, 1);
+}
+
+/** The holder named in a lock word died (its thread slot no longer names it). Id 0: unknown, alive. */
+@inline function holderDead(v: u32): bool {
+  const tid = v >> 2;
+  return tid != 0 && atomic.load<u32>(THREADS + <usize>(tid & (MAX_THREADS - 1)) * THREAD_SLOT) != tid;
 }
 
 function lockContended(addr: usize): void {
-  let state = atomic.load<i32>(addr);
-  if (state == LOCKED) {
-    spinWhile(addr, LOCKED);
-    state = atomic.cmpxchg<i32>(addr, UNLOCKED, LOCKED);
-    if (state == UNLOCKED) return;
-  }
-  while (atomic.xchg<i32>(addr, CONTENDED) != UNLOCKED) {
-    waitWhile(addr, CONTENDED, -1);
+  let v = atomic.load<u32>(addr);
+  if (v != 0 && (v & CONTENDED) == 0) spinWhile(addr, <i32>v);
+  while (true) {
+    v = atomic.load<u32>(addr);
+    if (v == 0) {
+      // taken while others may still be parked: lock as contended so our unlock wakes one
+      if (atomic.cmpxchg<u32>(addr, 0, me() | CONTENDED) == 0) return;
+      continue;
+    }
+    if ((v & CONTENDED) == 0) {
+      if (atomic.cmpxchg<u32>(addr, v, v | CONTENDED) != v) continue;
+      v |= CONTENDED;
+    }
+    if (park(addr, <i32>v, deadlineFrom(HOLDER_CHECK_MS), false) == TIMED_OUT && holderDead(v)
+      && atomic.cmpxchg<u32>(addr, v, me() | CONTENDED) == v) return;
   }
 }

@@ -19,7 +19,7 @@ import { alloc, free } from './alloc';
 import { lockAcquire, lockRelease } from './lock';
 import { OBJ_HEADER, O_KIND, O_SERIAL, O_STATE, O_ENTRY, LIVE, REMOVED } from './object';
 import { kindSize, kindInit, kindSummary, kindOnRemove, kindOnThreadDeath, kindOnDestroy, KIND_MAX } from './kinds';
-import { markDead, isAlive, slotOf, S_REFS, dropStaging } from './threads';
+import { markDying, isDying, markDead, slotOf, S_REFS, dropStaging } from './threads';
 import { selfTid } from './local';
 
 export const NAME_MAX: u32 = 255;
@@ -115,9 +115,17 @@ function dropRef(entry: usize): bool {
 
 /** Drop n references to entry; at zero a removed or unnamed object is freed. */
 function unref(entry: usize, n: u32): void {
+  if (dropRefs(entry, n) == 0) lastRefGone(entry);
+}
+
+/** The entry's count less n: the refs left. Inlined, so no call separates it from what follows. */
+@inline function dropRefs(entry: usize, n: u32): u32 {
   const refs = load<u32>(entry, E_REFS) - n;
   store<u32>(entry, refs, E_REFS);
-  if (refs != 0) return;
+  return refs;
+}
+
+function lastRefGone(entry: usize): void {
   const obj = <usize>load<u32>(entry, E_OBJ);
   if (atomic.load<u32>(obj, O_STATE) == REMOVED) destroy(entry);
   else if (load<u32>(entry, E_NAMELEN) == 0) { unlink(entry); destroy(entry); }
@@ -318,23 +326,27 @@ export function reg_list(buf: usize, cap: u32): i32 {
 export function reg_row_size(): u32 { return <u32>ROW_SIZE; }
 
 /**
- * A thread exited or was terminated: mark it dead, drop the references it held, and let
- * every object react (robust locks, dead peers). Idempotent: E_NOT_FOUND if already dead.
+ * A thread exited or was terminated: mark it dying, drop the references it held, let every
+ * object react (robust locks, dead peers), then free its slot. Both the thread itself and
+ * its spawner call it; E_NOT_FOUND for the second. A clean-up cut short (the thread killed
+ * during its own) is finished by the next call, which takes over the lock it held.
  */
 export function thread_exit(tid: u32): i32 {
+  if (!markDying(tid)) return E_NOT_FOUND;
   lockAcquire(LOCK);
-  if (!isAlive(tid)) { lockRelease(LOCK); return E_NOT_FOUND; }
+  if (!isDying(tid)) { lockRelease(LOCK); return E_NOT_FOUND; }   // another call finished it
+  // One reference at a time, so that a clean-up cut short resumes where it stopped: the
+  // count is dropped and the record unlinked with no call between them (a terminated
+  // thread stops at a call or a loop's back edge), so none is dropped twice or lost.
   const head = slotOf(tid) + S_REFS;
-  let r = <usize>load<u32>(head);
-  store<u32>(head, 0);
-  markDead(tid);
-  dropStaging(tid);
-  while (r != 0) {
-    const next = <usize>load<u32>(r, R_NEXT);
-    unref(<usize>load<u32>(r, R_ENTRY), load<u32>(r, R_COUNT));
+  for (let r = <usize>load<u32>(head); r != 0; r = <usize>load<u32>(head)) {
+    const entry = <usize>load<u32>(r, R_ENTRY);
+    const left = dropRefs(entry, load<u32>(r, R_COUNT));
+    store<u32>(head, load<u32>(r, R_NEXT));
+    if (left == 0) lastRefGone(entry);
     free(r);
-    r = next;
   }
+  dropStaging(tid);
   for (let b: usize = 0; b < NBUCKETS; b++) {
     let e = <usize>load<u32>(REG_BUCKETS + b * 4);
     while (e != 0) {
@@ -342,6 +354,7 @@ export function thread_exit(tid: u32): i32 {
       e = <usize>load<u32>(e, E_NEXT);
     }
   }
+  markDead(tid);
   lockRelease(LOCK);
   return OK;
 }

@@ -9,7 +9,10 @@
 // its death releases, the way a process's exit closes its descriptors.
 //
 //   live 0 (free) ──register: CAS 0→CLAIMING, gen++──▶ live = tid (alive)
-//   live = tid ──exit or mark_dead: CAS tid→0──▶ 0 (dead, free for reuse; gen keeps the old id)
+//   live = tid ──exit (markDying, no lock): CAS tid→tid|DYING──▶ dying (not alive, not free)
+//   dying ──clean-up done (markDead, under the registry lock)──▶ 0 (free for reuse; gen keeps the old id)
+// Dying before taking the lock is what lets the clean-up of a thread killed while it held
+// the lock take that lock over (lock.ts).
 //
 // alive(tid) is one load: live of slot (tid & 1023) == tid. Marking a thread dead walks the
 // registry so that every object can release what the thread held and wake whoever waited
@@ -21,6 +24,7 @@ import { alloc, free } from './alloc';
 import { setSelf, selfTid } from './local';
 
 const CLAIMING: u32 = 1;
+const DYING: u32 = 0x80000000;   // thread ids are below 2^30
 const SLOT_BITS: u32 = 10;
 const GEN_MAX: u32 = (1 << 20) - 1;
 export const SCRATCH_SIZE: u32 = 4096 - 8; // one 4 KiB block with its header
@@ -90,16 +94,28 @@ export function thread_adopt(tid: u32, hostId: u32): i32 {
   return OK;
 }
 
-/** Mark a thread dead (it exited, or was terminated). False if it was not alive. Under the registry lock. */
-export function markDead(tid: u32): bool {
-  if (tid == 0 || tid == CLAIMING) return false;
+/**
+ * A thread exited or was terminated: it is no longer alive, but its slot is not free until
+ * its clean-up is done (markDead). True if it was alive or already dying (a clean-up to
+ * finish); false if it was dead already.
+ */
+export function markDying(tid: u32): bool {
+  if (tid == 0 || tid >= DYING) return false;
   const slot = slotOf(tid);
-  if (atomic.cmpxchg<u32>(slot + S_LIVE, tid, 0) != tid) return false;
-  atomic.sub<u32>(HEADER + H_THREAD_COUNT, 1);
+  const was = atomic.cmpxchg<u32>(slot + S_LIVE, tid, tid | DYING);
+  if (was == (tid | DYING)) return true;
+  if (was != tid) return false;
   // Anyone parked on the thread's wake word (an interrupt, a join) must see it go.
   atomic.add<u32>(slot + S_WAKE, 1);
   atomic.notify(slot + S_WAKE, i32.MAX_VALUE);
   return true;
+}
+
+@inline export function isDying(tid: u32): bool { return atomic.load<u32>(slotOf(tid), S_LIVE) == (tid | DYING); }
+
+/** The clean-up of a dying thread is done: free its slot. Under the registry lock. */
+export function markDead(tid: u32): void {
+  if (atomic.cmpxchg<u32>(slotOf(tid) + S_LIVE, tid | DYING, 0) == (tid | DYING)) atomic.sub<u32>(HEADER + H_THREAD_COUNT, 1);
 }
 
 export function thread_alive(tid: u32): i32 { return isAlive(tid) ? 1 : 0; }
@@ -129,6 +145,6 @@ export function thread_host_id(tid: u32): u32 { return load<u32>(slotOf(tid), S_
 export function thread_at(i: u32): u32 {
   if (i == 0 || i >= MAX_THREADS) return 0;
   const live = atomic.load<u32>(THREADS + <usize>i * THREAD_SLOT, S_LIVE);
-  return live == CLAIMING ? 0 : live;
+  return live == CLAIMING || (live & DYING) != 0 ? 0 : live;
 }
 export function thread_max(): u32 { return MAX_THREADS; }

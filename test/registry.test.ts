@@ -5,6 +5,22 @@ import {
 import { runWorker } from './helpers';
 
 describe('registry', () => {
+  it('a worker terminated during its own exit clean-up never leaves the registry locked', async () => {
+    const rt = await Runtime.create({ size: 8 << 20 });
+    for (let i = 0; i < 300; i++) rt.semaphore(`held-${i}`);   // (the objects outlive the workers)
+    for (let round = 0; round < 30; round++) {
+      const w = runWorker(rt, 'registry-churn', { objects: 300 });
+      await w.result;                 // it is ending: its clean-up holds the registry lock a while
+      await w.worker.terminate();     // cut into it
+      // then registry work here: a lock the worker died holding is taken over (after ~20 ms),
+      // not waited on for ever, and the worker's references are gone
+      const ch = rt.channel(`after-${round}`, { capacity: 2 });
+      ch.send(new Uint8Array([round]));
+      expect(Array.from(ch.recv())).toEqual([round]);
+    }
+    expect(rt.list().filter((o) => o.name!.startsWith('held-')).every((o) => o.refs === 1)).toBe(true);
+  }, 60_000);
+
   it('creates, opens, lists, refcounts and removes named objects', async () => {
     const rt = await Runtime.create();
     const a = rt.shm('frames', { size: 1000 });
