@@ -10,6 +10,9 @@
 //   +272 broken (pipes)  +320 peers gone  +324 urgent lane  +384 / +448 senders / receivers seen
 //   +512 / +544 selectors waiting for a message / for room (blocking select)
 // Slot: [seq][len][payload: inline bytes, or a heap block's offset when len has HEAP set]
+// A message sent with a receipt (delivery confirmation, receipt.ts) always goes to a heap
+// block, [receipt][pad][bytes], and its len has CONFIRM set too: taking it settles the
+// receipt (ch_take); a batch receive stops after one.
 //
 // A slot at position p is free for a sender when seq == p and full for a receiver when
 // seq == p + 1:
@@ -48,6 +51,7 @@ import { lockAcquire, lockRelease } from './lock';
 import { armWait, wait_value, selfTid } from './local';
 import { E_DEAD_PEER, E_LIMIT } from './status';
 import { slotOf, S_WAKE } from './threads';
+import { receiptTaken, receiptDropped, receipt_last, clearLast } from './receipt';
 
 const F_CAP: usize = OBJ_HEADER;
 const F_SLOT: usize = OBJ_HEADER + 4;
@@ -91,6 +95,10 @@ export const RENDEZVOUS: u32 = 2;
 export const UNBOUNDED: u32 = 4;
 const LANE: u32 = 8;   // an urgent lane itself (it has none)
 const HEAP: u32 = 0x80000000;
+const CONFIRM: u32 = 0x40000000;
+const LEN_MASK: u32 = ~(HEAP | CONFIRM);
+const MAX_MESSAGE: u32 = 0x3ffffff0;
+const RECEIPT_HEAD: usize = 8;   // a confirmed message's block: [receipt][pad][bytes]
 const TOMBSTONE: u32 = 0x7fffffff;
 const S_SEQ: usize = 0;
 const S_LEN: usize = 4;
@@ -99,7 +107,7 @@ export const S_DATA: usize = 8;
 /** a0 capacity (power of two), a1 inline bytes per slot, a2 max message, a3 flags. */
 export function channelInit(obj: usize, capacity: u32, inlineMax: u32, maxMessage: u32, flags: u32): i32 {
   if (capacity == 0 || capacity > (1 << 24) || (capacity & (capacity - 1)) != 0) return E_INVAL;
-  if (inlineMax > 1 << 20 || maxMessage == 0 || maxMessage > 0x7ffffff0) return E_INVAL;
+  if (inlineMax > 1 << 20 || maxMessage == 0 || maxMessage > MAX_MESSAGE) return E_INVAL;
   if (flags & UNBOUNDED) {
     store<u32>(obj, maxMessage, F_INLINE);   // every message is "inline" in its node
     store<u32>(obj, maxMessage, F_MAXMSG);
@@ -157,7 +165,7 @@ function listPop(obj: usize, fit: u32): usize {
   if (atomic.load<u32>(obj, U_HEAD) == 0) return 0;
   lockAcquire(obj + U_LOCK);
   let node = <usize>atomic.load<u32>(obj, U_HEAD);
-  if (node != 0 && load<u32>(node, S_LEN) > fit) node = NO_FIT;
+  if (node != 0 && (load<u32>(node, S_LEN) & LEN_MASK) > fit) node = NO_FIT;
   else if (node != 0) {
     const next = load<u32>(node, S_SEQ);
     atomic.store<u32>(obj, next, U_HEAD);
@@ -243,9 +251,36 @@ export function ch_reserve(obj: usize, len: u32): i32 {
 
 /** Where the message of a reserved or received slot lives. */
 export function ch_data(slot: usize): usize {
-  return (load<u32>(slot, S_LEN) & HEAP) != 0 ? <usize>load<u32>(slot, S_DATA) : slot + S_DATA;
+  const len = load<u32>(slot, S_LEN);
+  if ((len & HEAP) == 0) return slot + S_DATA;
+  return <usize>load<u32>(slot, S_DATA) + ((len & CONFIRM) != 0 ? RECEIPT_HEAD : 0);
 }
-export function ch_len(slot: usize): u32 { return load<u32>(slot, S_LEN) & ~HEAP; }
+export function ch_len(slot: usize): u32 { return load<u32>(slot, S_LEN) & LEN_MASK; }
+
+/**
+ * ch_reserve for a message that carries a receipt (receipt_new): its bytes go to a heap
+ * block that starts with the receipt. Returns the slot, or as ch_reserve.
+ */
+export function ch_reserve_receipt(obj: usize, len: u32, receipt: usize): i32 {
+  if (len > load<u32>(obj, F_MAXMSG)) return E_TOO_LARGE;
+  const block = alloc(RECEIPT_HEAD + <usize>len, false);
+  if (block < 0) return E_NOMEM;
+  store<u32>(block, <u32>receipt);
+  const slot = ch_reserve(obj, 4);      // room for the block's offset
+  if (slot < 0) { free(block); return slot; }
+  if ((load<u32>(slot, S_LEN) & HEAP) != 0) free(<usize>load<u32>(slot, S_DATA));   // inline max < 4
+  store<u32>(slot, len | HEAP | CONFIRM, S_LEN);
+  store<u32>(slot, <u32>block, S_DATA);
+  return slot;
+}
+
+/** A taken slot's message carries a receipt: settle it (received by this thread). */
+@inline function confirmTaken(obj: usize, slot: usize): bool {
+  const len = load<u32>(slot, S_LEN);
+  if ((len & CONFIRM) == 0 || (len & HEAP) == 0) return false;
+  receiptTaken(<usize>load<u32>(<usize>load<u32>(slot, S_DATA)), obj);
+  return true;
+}
 
 /** Publish a reserved slot: OK, or E_CLOSED (SPSC: closed since the reserve; nothing published). */
 export function ch_commit(obj: usize, slot: usize): i32 {
@@ -262,7 +297,15 @@ export function ch_commit(obj: usize, slot: usize): i32 {
 /** Free a slot's heap block, if its message has one. */
 @inline function dropBlock(slot: usize): void {
   const len = load<u32>(slot, S_LEN);
-  if ((len & HEAP) != 0 && len != TOMBSTONE) free(<usize>load<u32>(slot, S_DATA));
+  if ((len & HEAP) != 0 && len != TOMBSTONE) dropHeap(len, <usize>load<u32>(slot, S_DATA));
+}
+
+function dropHeap(len: u32, block: usize): void {
+  if ((len & CONFIRM) != 0) {     // taken: the receipt is settled, and clear; never taken: it fails
+    const r = <usize>load<u32>(block);
+    if (r != 0) receiptDropped(r);
+  }
+  free(block);
 }
 
 /** Position of the last slot this thread published (thread-local): rendezvous waits on it. */
@@ -354,6 +397,7 @@ export function ch_recv_batch(obj: usize, lens: usize, data: usize, cap: u32, ma
     freeSlotQuiet(obj, <usize>slot);
     used += len;
     got++;
+    if (receipt_last() != 0) break;   // it is owed an ack: the host must learn which message
   }
   if (got > 0) signal(obj, F_NOT_FULL, F_SEND_WAITING);
   return <i32>got;
@@ -367,7 +411,7 @@ const ANY: u32 = 0xffffffff;   // a fit that every message meets
 /** The next message would not fit in fit bytes (a tombstone always does: it is skipped). */
 @inline function tooLong(slot: usize, fit: u32): bool {
   const len = load<u32>(slot, S_LEN);
-  return len != TOMBSTONE && (len & ~HEAP) > fit;
+  return len != TOMBSTONE && (len & LEN_MASK) > fit;
 }
 
 /** Claim a full slot holding at most fit bytes: its address, 0 when empty, or NO_FIT. */
@@ -401,6 +445,13 @@ function claimRecv(obj: usize, fit: u32): usize {
  * E_CLOSED once closed and drained.
  */
 export function ch_take(obj: usize, fit: u32): i32 {
+  clearLast();
+  const slot = takeSlot(obj, fit);
+  if (slot > 0 && confirmTaken(obj, <usize>slot)) store<u32>(<usize>load<u32>(<usize>slot, S_DATA), 0);
+  return slot;
+}
+
+function takeSlot(obj: usize, fit: u32): i32 {
   if (isUnbounded(obj)) {
     const node = listPop(obj, fit);
     if (node == NO_FIT) return E_TOO_LARGE;
@@ -611,6 +662,7 @@ function spscSendBatch(obj: usize, lens: usize, data: usize, count: u32): i32 {
 
 /** ch_recv_batch in SPSC mode (urgent lane empty): every message copied, then one release. */
 function spscRecvBatch(obj: usize, lens: usize, data: usize, cap: u32, max: u32): i32 {
+  clearLast();
   const first = spscTake(obj, cap);
   if (first < 0) return first;
   const start = atomic.load<u32>(obj, F_HEAD);
@@ -626,11 +678,14 @@ function spscRecvBatch(obj: usize, lens: usize, data: usize, cap: u32, max: u32)
     const slot = slotAt(obj, start + got);
     const len = ch_len(slot);
     if (len > cap - used) break;
+    const confirmed = confirmTaken(obj, slot);
+    if (confirmed) store<u32>(<usize>load<u32>(slot, S_DATA), 0);
     store<u32>(lens + (<usize>got << 2), len);
     copy(data + used, ch_data(slot), <usize>len);
     dropBlock(slot);
     used += len;
     got++;
+    if (confirmed) break;   // one per batch, the last: receipt_last() names it
   }
   spscAdvanceHead(obj, got);
   signal(obj, F_NOT_FULL, F_SEND_WAITING);
@@ -891,7 +946,7 @@ export function channelDestroy(obj: usize): void {
   const urgent = <usize>load<u32>(obj, F_URGENT);
   if (urgent != 0) { channelDestroy(urgent); free(urgent); store<u32>(obj, 0, F_URGENT); }
   if (isUnbounded(obj)) {
-    for (let node = listPop(obj, ANY); node != 0; node = listPop(obj, ANY)) free(node);
+    for (let node = listPop(obj, ANY); node != 0; node = listPop(obj, ANY)) { dropBlock(node); free(node); }
     return;
   }
   const slots = <usize>load<u32>(obj, F_SLOTS);

@@ -34,7 +34,7 @@ export {
 export { snap_reserve, snap_cancel, snap_commit, snap_read_begin, snap_read_end, snap_version, snap_version_addr } from './snapshot';
 export { once_begin, once_finish, once_wait, once_done, latch_count_down, latch_step, latch_wait, latch_count } from './once';
 export {
-  ch_reserve, ch_data, ch_len, ch_commit, ch_last_pos, ch_send_from, ch_recv_into, ch_sel_arm, ch_sel_disarm, sel_begin, sel_park,
+  ch_reserve, ch_reserve_receipt, ch_data, ch_len, ch_commit, ch_last_pos, ch_send_from, ch_recv_into, ch_sel_arm, ch_sel_disarm, sel_begin, sel_park,
   ch_send_batch, ch_recv_batch, ch_take, ch_release, ch_free_block, ch_arm, ch_disarm,
   ch_wait, ch_register, ch_reserve_urgent, ch_commit_urgent, ch_taken, ch_withdraw, ch_arm_taken, ch_wait_taken, ch_close, ch_closed, ch_depth, ch_capacity, ch_max_message, ch_inline_max, ch_flags,
 } from './channel';
@@ -43,3 +43,8 @@ export {
   mq_send_from, mq_recv_into, mq_last_priority, mq_next_len, mq_event, mq_wait, mq_receivers_waiting,
   mq_notify, mq_notify_event, mq_notify_armed, mq_count, mq_max_messages, mq_max_size,
 } from './mqueue';
+export {
+  port_msg, port_msg_free, port_send, port_send_thread, port_recv, port_msg_len, port_msg_sender, port_self, port_of_thread,
+  port_event, port_wait, port_owner, port_dead, port_count, port_backlog, port_claim, port_set_member, port_wake_addr,
+} from './port';
+export { receipt_new, receipt_state, receipt_receiver, receipt_take_reply, receipt_drop, receipt_ack, receipt_ack_from, receipt_last } from './receipt';

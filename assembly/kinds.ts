@@ -18,6 +18,7 @@ import { SNAPSHOT_SIZE, snapshotInit, snapshotSummary, snapshotOnDeath, snapshot
 import { MQ_SIZE, mqInit, mqSummary, mqWakeAll, mqDestroy, mqOnDeath } from './mqueue';
 import { CHANNEL_SIZE, channelInit, channelSummary, channelWakeAll, channelDestroy, channelOnDeath } from './channel';
 import { pipeSummary, PIPE_BUF } from './pipe';
+import { PORT_SIZE, KIND_PORT_, portInit, portSummary, portWakeAll, portDestroy, portOnDeath } from './port';
 import { ONCE_SIZE, LATCH_SIZE, onceSummary, onceOnDeath, onceWakeAll, latchInit, latchSummary, latchWakeAll } from './once';
 
 export const KIND_SHM: u32 = 1;
@@ -38,7 +39,8 @@ export const KIND_LATCH: u32 = 15;
 export const KIND_CHANNEL: u32 = 16;
 export const KIND_PIPE: u32 = 17;
 export const KIND_MQUEUE: u32 = 18;
-export const KIND_MAX: u32 = 18;
+export const KIND_PORT: u32 = KIND_PORT_;   // 19
+export const KIND_MAX: u32 = 19;
 
 /** Total object size (header included) for these creation parameters; < 0 if they are invalid. */
 export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
@@ -59,6 +61,7 @@ export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
     case KIND_LATCH: return LATCH_SIZE;
     case KIND_CHANNEL: case KIND_PIPE: return CHANNEL_SIZE;
     case KIND_MQUEUE: return MQ_SIZE;
+    case KIND_PORT: return PORT_SIZE;
   }
   return -1;
 }
@@ -75,6 +78,7 @@ export function kindInit(kind: u32, obj: usize, a0: u32, a1: u32, a2: u32, a3: u
     case KIND_CHANNEL: return channelInit(obj, a0, a1, a2, a3);
     case KIND_PIPE: return channelInit(obj, a0, PIPE_BUF, PIPE_BUF, 0);
     case KIND_MQUEUE: return mqInit(obj, a0, a1);
+    case KIND_PORT: return portInit(obj, a0);
   }
   return kind <= KIND_MAX ? OK : E_INVAL;
 }
@@ -99,6 +103,7 @@ export function kindSummary(kind: u32, obj: usize, out: usize): void {
     case KIND_CHANNEL: channelSummary(obj, out); break;
     case KIND_PIPE: pipeSummary(obj, out); break;
     case KIND_MQUEUE: mqSummary(obj, out); break;
+    case KIND_PORT: portSummary(obj, out); break;
   }
 }
 
@@ -118,6 +123,7 @@ export function kindOnRemove(kind: u32, obj: usize): void {
     case KIND_LATCH: latchWakeAll(obj); break;
     case KIND_CHANNEL: case KIND_PIPE: channelWakeAll(obj); break;
     case KIND_MQUEUE: mqWakeAll(obj); break;
+    case KIND_PORT: portWakeAll(obj); break;
   }
 }
 
@@ -127,6 +133,7 @@ export function kindOnDestroy(kind: u32, obj: usize): void {
     case KIND_SNAPSHOT: snapshotDestroy(obj); break;
     case KIND_CHANNEL: case KIND_PIPE: channelDestroy(obj); break;
     case KIND_MQUEUE: mqDestroy(obj); break;
+    case KIND_PORT: portDestroy(obj); break;
   }
 }
 
@@ -140,5 +147,6 @@ export function kindOnThreadDeath(kind: u32, obj: usize, tid: u32): void {
     case KIND_ONCE: onceOnDeath(obj, tid); break;
     case KIND_CHANNEL: case KIND_PIPE: channelOnDeath(obj, tid); break;
     case KIND_MQUEUE: mqOnDeath(obj, tid); break;
+    case KIND_PORT: portOnDeath(obj, tid); break;
   }
 }

@@ -21,7 +21,7 @@
 //   THREADS                       MAX_THREADS x THREAD_SLOT bytes: the thread table
 //   HEAP_START                    the heap
 export const MAGIC: u32 = 0x43504957; // "WIPC" little-endian
-export const ABI_VERSION: u32 = 1;
+export const ABI_VERSION: u32 = 2;
 
 export const STATIC_END: usize = 1024;
 export const HEADER: usize = 1024;
@@ -46,7 +46,7 @@ export const NBUCKETS: usize = 256;
 export const REG_BUCKETS: usize = HEADER + H_CLASS_HEADS + NCLASSES * 8;
 
 export const MAX_THREADS: u32 = 1024;   // slot 0 is never used, so a thread id is never 0
-export const THREAD_SLOT: usize = 32;
+export const THREAD_SLOT: usize = 64;
 export const THREADS: usize = REG_BUCKETS + NBUCKETS * 4;
 export const HEAP_START: usize = (THREADS + <usize>MAX_THREADS * THREAD_SLOT + 4095) & ~4095;
 

@@ -18,7 +18,7 @@
 // waiting` while they wait, which is what mq_notify's "only when no receiver is blocked"
 // reads. A removed queue wakes everyone (E_CLOSED).
 //
-// Node: [next u32][len u32][prio u32][pad u32][bytes]
+// Node: [next u32][len u32][prio u32][receipt u32][bytes] (receipt.ts: delivery confirmation)
 import { OK, E_AGAIN, E_CLOSED, E_NOMEM, E_TOO_LARGE, E_INVAL, E_EXISTS, E_PERM, E_TIMEOUT } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
 import { lockAcquire, lockRelease } from './lock';
@@ -26,6 +26,7 @@ import { alloc, free } from './alloc';
 import { ecSignal, ecWait } from './eventcount';
 import { deadlineFrom, TIMED_OUT } from './futex';
 import { selfTid } from './local';
+import { receiptTaken, receiptDropped, clearLast } from './receipt';
 
 const F_MAX: usize = OBJ_HEADER;
 const F_MSGSIZE: usize = OBJ_HEADER + 4;
@@ -48,6 +49,7 @@ export const MQ_PRIORITIES: u32 = 32;
 const N_NEXT: usize = 0;
 const N_LEN: usize = 4;
 const N_PRIO: usize = 8;
+const N_RECEIPT: usize = 12;
 const N_DATA: usize = 16;
 
 export function mqInit(obj: usize, maxMessages: u32, maxMessageSize: u32): i32 {
@@ -72,10 +74,10 @@ export function mqInit(obj: usize, maxMessages: u32, maxMessageSize: u32): i32 {
 @inline function tail(obj: usize, prio: u32): usize { return obj + F_TAILS + <usize>prio * 4; }
 
 /**
- * Send len bytes staged at src with priority prio (0–31): OK, E_AGAIN when full,
- * E_TOO_LARGE, E_INVAL, E_CLOSED once removed.
+ * Send len bytes staged at src with priority prio (0–31), and a receipt (0: none): OK,
+ * E_AGAIN when full, E_TOO_LARGE, E_INVAL, E_CLOSED once removed.
  */
-export function mq_send_from(obj: usize, src: usize, len: u32, prio: u32): i32 {
+export function mq_send_from(obj: usize, src: usize, len: u32, prio: u32, receipt: usize): i32 {
   if (objRemoved(obj)) return E_CLOSED;
   if (len > load<u32>(obj, F_MSGSIZE)) return E_TOO_LARGE;
   if (prio >= MQ_PRIORITIES) return E_INVAL;
@@ -87,6 +89,7 @@ export function mq_send_from(obj: usize, src: usize, len: u32, prio: u32): i32 {
   memory.copy(node + N_DATA, src, <usize>len);
   store<u32>(node, len, N_LEN);
   store<u32>(node, prio, N_PRIO);
+  store<u32>(node, <u32>receipt, N_RECEIPT);
   store<u32>(node, 0, N_NEXT);
   lockAcquire(obj + F_LOCK);
   const last = <usize>load<u32>(tail(obj, prio));
@@ -115,6 +118,7 @@ export function mq_last_priority(): u32 { return lastPrio; }
  * than cap (it stays queued), E_CLOSED once removed.
  */
 export function mq_recv_into(obj: usize, dst: usize, cap: u32): i32 {
+  clearLast();
   if (objRemoved(obj)) return E_CLOSED;
   lockAcquire(obj + F_LOCK);
   const bits = atomic.load<u32>(obj, F_BITS);
@@ -129,6 +133,8 @@ export function mq_recv_into(obj: usize, dst: usize, cap: u32): i32 {
   atomic.sub<u32>(obj + F_COUNT, 1);
   lockRelease(obj + F_LOCK);
   memory.copy(dst, node + N_DATA, <usize>len);
+  const r = <usize>load<u32>(node, N_RECEIPT);
+  if (r != 0) receiptTaken(r, obj);
   lockAcquire(obj + F_LOCK);
   store<u32>(node, load<u32>(obj, F_FREE), N_NEXT);
   store<u32>(obj, <u32>node, F_FREE);
@@ -198,6 +204,12 @@ export function mqWakeAll(obj: usize): void {
 }
 
 export function mqDestroy(obj: usize): void {
+  for (let prio: u32 = 0; prio < MQ_PRIORITIES; prio++) {   // queued messages' senders learn they are dropped
+    for (let node = <usize>load<u32>(head(obj, prio)); node != 0; node = <usize>load<u32>(node, N_NEXT)) {
+      const r = <usize>load<u32>(node, N_RECEIPT);
+      if (r != 0) receiptDropped(r);
+    }
+  }
   const nodes = <usize>load<u32>(obj, F_NODES);
   if (nodes != 0) { free(nodes); store<u32>(obj, 0, F_NODES); }
 }

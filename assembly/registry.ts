@@ -21,6 +21,8 @@ import { OBJ_HEADER, O_KIND, O_SERIAL, O_STATE, O_ENTRY, LIVE, REMOVED } from '.
 import { kindSize, kindInit, kindSummary, kindOnRemove, kindOnThreadDeath, kindOnDestroy, KIND_MAX } from './kinds';
 import { markDying, isDying, markDead, slotOf, S_REFS, dropStaging } from './threads';
 import { selfTid } from './local';
+import { receiptsOnDeath } from './receipt';
+import { portOnDeath, threadPort } from './port';
 
 export const NAME_MAX: u32 = 255;
 export const F_CREATE: u32 = 1;
@@ -354,6 +356,9 @@ export function thread_exit(tid: u32): i32 {
       e = <usize>load<u32>(e, E_NEXT);
     }
   }
+  receiptsOnDeath(tid);
+  const port = threadPort(tid);
+  if (port != 0) portOnDeath(port, tid);
   markDead(tid);
   lockRelease(LOCK);
   return OK;

@@ -4,7 +4,7 @@
 // lock word can hold it with two state bits), and not reused while a slot's generation
 // has not wrapped, so an id recorded as a lock's owner never names a later thread.
 //
-// Each slot is [live][gen][scratch][host id][wake][refs][staging] (u32 each):
+// Each slot is [live][gen][scratch][host id][wake][refs][staging][port][acks] (u32 each):
 // refs heads the list of the objects the thread holds references to (registry.ts), which
 // its death releases, the way a process's exit closes its descriptors.
 //
@@ -22,6 +22,7 @@ import { HEADER, H_THREAD_COUNT, H_REG_LOCK, THREADS, THREAD_SLOT, MAX_THREADS }
 import { lockAcquire, lockRelease } from './lock';
 import { alloc, free } from './alloc';
 import { setSelf, selfTid } from './local';
+import { threadPortAttach } from './port';
 
 const CLAIMING: u32 = 1;
 const DYING: u32 = 0x80000000;   // thread ids are below 2^30
@@ -36,6 +37,8 @@ const S_HOST_ID: usize = 12;
 export const S_WAKE: usize = 16;
 export const S_REFS: usize = 20;
 const S_STAGING: usize = 24;
+export const S_PORT: usize = 28;    // its default port (port.ts): made once per slot, kept
+export const S_ACKS: usize = 32;    // receipts it owes an ack on (receipt.ts)
 /** Bytes of a thread's staging block: where the host stages messages for one-call copies. */
 export const STAGING_SIZE: usize = 64 << 10;
 
@@ -79,6 +82,8 @@ function register(hostId: u32): i32 {
     atomic.store<u32>(slot, 0, S_WAKE);
     store<u32>(slot, 0, S_REFS);
     store<u32>(slot, 0, S_STAGING);
+    store<u32>(slot, 0, S_ACKS);
+    if (threadPortAttach(slot, tid) != OK) { atomic.store<u32>(slot, 0, S_LIVE); return E_NOMEM; }
     atomic.add<u32>(HEADER + H_THREAD_COUNT, 1);
     atomic.store<u32>(slot, tid, S_LIVE);
     return <i32>tid;

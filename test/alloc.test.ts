@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Runtime, OutOfMemoryError } from '../dist/node/index.js';
-import { runWorkers } from './helpers';
+import { KEPT_PER_THREAD, runWorkers } from './helpers';
 
 describe('allocator', () => {
   it('hands out aligned, disjoint, zeroed blocks of every size class and large sizes', async () => {
@@ -56,7 +56,7 @@ describe('allocator', () => {
     seg.free(held.pop()!);
     held.push(seg.alloc(256 << 10)); // the freed room is usable again
     for (const p of held) seg.free(p);
-    expect(seg.stats().blocksInUse).toBe(1); // only the thread's scratch block
+    expect(seg.stats().blocksInUse).toBe(2); // only the thread's scratch block and default port
   });
 
   it('refuses double frees and offsets that are not blocks, changing nothing', async () => {
@@ -91,7 +91,7 @@ describe('allocator', () => {
     expect(reports.map((r) => r.bad)).toEqual(Array(8).fill(0));
     expect(reports.reduce((s, r) => s + r.allocs, 0)).toBeGreaterThan(8 * 5000);
     // the workers' scratch blocks stay with their (dead) thread slots for reuse
-    const scratch = 8 * 4096;
+    const scratch = 8 * KEPT_PER_THREAD;
     expect(seg.stats().bytesInUse).toBe(base + scratch);
     expect(seg.stats().threads).toBe(1);
   });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Runtime, select, selectAsync, sendCase, trySelect, ClosedError, DeadPeerError, TimeoutError, MessageTooLargeError, OutOfMemoryError, KindMismatchError } from '../dist/node/index.js';
-import { runWorker } from './helpers';
+import { KEPT_PER_THREAD, runWorker } from './helpers';
 
 type Mode = 'one' | 'async' | 'many' | 'packed' | 'into';
 async function flow(opts: { producers: number; consumers: number; total: number; maxLen: number; capacity: number; spsc?: boolean; send?: Mode; recv?: Mode }) {
@@ -20,7 +20,7 @@ async function flow(opts: { producers: number; consumers: number; total: number;
   expect(got.every((g) => g.bad === 0 && g.outOfOrder === 0)).toBe(true);      // …intact, in per-producer order
   expect(got.reduce((s, g) => (s + g.sum) >>> 0, 0)).toBe(sent.reduce((s, p) => (s + p.sum) >>> 0, 0));
   if (opts.consumers === 1) expect(got[0].producers.map(([, n]: number[]) => n).sort()).toEqual(Array(opts.producers).fill(per));
-  expect(rt.segment().stats().bytesInUse).toBe(base + (opts.producers + opts.consumers) * 4096); // only the dead workers' scratch
+  expect(rt.segment().stats().bytesInUse).toBe(base + (opts.producers + opts.consumers) * KEPT_PER_THREAD); // only what the dead workers' slots keep
 }
 
 describe('channel: every message exactly once, intact, in per-producer order', () => {

@@ -2,6 +2,9 @@
 import { Runtime, type SpawnOptions } from '../dist/node/index.js';
 import type { Worker } from 'node:worker_threads';
 
+/** Bytes a thread-table slot keeps after its thread died: the scratch block (4 KiB) and the default port's block. */
+export const KEPT_PER_THREAD = 4096 + 64;
+
 export const workerUrl = (name: string): URL => new URL(`./workers/${name}.mjs`, import.meta.url);
 
 /** Spawn a worker attached to rt; resolves with its first 'message' (rejects on error or early exit). */

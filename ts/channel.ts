@@ -8,8 +8,11 @@ import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadl
 import { bytesCodec, type Codec } from './codec';
 import { now } from './platform';
 import { STAGING } from './segment';
+import { Receipt, confirmLevel, ackFrom, type DeliverOptions, type Delivery } from './receipt';
 
 const HEAP = 0x8000_0000;
+const CONFIRM = 0x4000_0000;   // a message with a receipt: [receipt][pad][bytes] in its heap block
+const LEN_MASK = 0x3fff_ffff;
 const RENDEZVOUS = 2;
 const UNBOUNDED = 4;
 const S_LEN = 4;
@@ -66,15 +69,23 @@ export class Channel<T = Uint8Array> extends IpcObject {
     return bytes;
   }
 
-  /** One attempt: true if sent, false if the ring is full. */
-  /** One attempt: true if sent, false if the ring is full. One core call: the core copies from staging. */
-  #trySend(bytes: Uint8Array): boolean {
+  /**
+   * One attempt: true if sent, false if the ring is full. One core call: the core copies
+   * from staging. With a receipt (deliver), the bytes go to a heap block that carries it.
+   */
+  #trySend(bytes: Uint8Array, receipt = 0): boolean {
     const core = this.core;
     if (!this.#asSender) { core.ch_register(this.offset, 1); this.#asSender = true; }
     const n = bytes.length;
     let rc: number;
-    const staging = n <= STAGED_MAX ? this.segment.staging() : 0;
-    if (staging !== 0) {
+    const staging = n <= STAGED_MAX && receipt === 0 ? this.segment.staging() : 0;
+    if (receipt !== 0) {
+      rc = core.ch_reserve_receipt(this.offset, n, receipt);
+      if (rc > 0) {
+        this.segment.write(core.ch_data(rc), bytes);
+        rc = core.ch_commit(this.offset, rc);
+      }
+    } else if (staging !== 0) {
       this.segment.write(staging, bytes);
       rc = core.ch_send_from(this.offset, staging, n);
     } else {
@@ -171,6 +182,45 @@ export class Channel<T = Uint8Array> extends IpcObject {
         throw parked === 'aborted' ? abortReason(signal) : timeoutError(`${this.label}: sendAsync() (no receiver took it; withdrawn)`);
       }
     }
+  }
+
+  /**
+   * Send and wait for confirmation: 'received' (default) returns once a receiver took the
+   * message, with that thread's id; 'processed' once the receiver called ack() on this
+   * channel. DeadPeerError if the receiver dies first; the timeout covers the whole wait
+   * (on timeout the message stays queued).
+   */
+  deliver(value: T, options: DeliverOptions = {}): Delivery {
+    this.live();
+    const level = confirmLevel(options.confirm);
+    if (level === 0) { this.send(value, options.timeout); return { confirm: 'queued', receiver: 0 }; }
+    const bytes = this.#encode(value);
+    mayBlock(() => `${this.label}: deliver()`, 'deliverAsync()');
+    const deadline = deadlineOf(options.timeout);
+    const receipt = new Receipt(this.segment, level);
+    try {
+      if (!this.#trySend(bytes, receipt.offset)) this.#waitUntil(1, () => this.#trySend(bytes, receipt.offset), 'deliver()', timeoutLeft(deadline));
+    } catch (e) { receipt.discard(); throw e; }
+    return { confirm: options.confirm ?? 'received', receiver: receipt.wait(deadline, `${this.label}: deliver()`) };
+  }
+
+  async deliverAsync(value: T, options: DeliverOptions = {}): Promise<Delivery> {
+    this.live();
+    const level = confirmLevel(options.confirm);
+    if (level === 0) { await this.sendAsync(value, options); return { confirm: 'queued', receiver: 0 }; }
+    const bytes = this.#encode(value);
+    const { deadline, signal } = checkWaitOptions(options);
+    const receipt = new Receipt(this.segment, level);
+    try {
+      await this.#untilAsync(1, () => this.#trySend(bytes, receipt.offset), 'deliverAsync()', options);
+    } catch (e) { receipt.discard(); throw e; }
+    return { confirm: options.confirm ?? 'received', receiver: await receipt.waitAsync(deadline, signal, `${this.label}: deliverAsync()`) };
+  }
+
+  /** Confirm processing ('processed' deliveries) of the oldest message this thread received here and has not acknowledged. */
+  ack(): void {
+    this.live();
+    ackFrom(this.segment, this.offset, this.label);
   }
 
   /**
@@ -321,7 +371,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
   /** Where a taken slot's message lives, and its length. */
   #locate(slot: number): [number, number] {
     const len = this.segment.word(slot + S_LEN);
-    return len & HEAP ? [this.segment.word(slot + S_DATA), len & ~HEAP] : [slot + S_DATA, len];
+    return len & HEAP ? [this.segment.word(slot + S_DATA) + (len & CONFIRM ? 8 : 0), len & LEN_MASK] : [slot + S_DATA, len];
   }
 
   /** One attempt: the message's slot, 0 when empty; ClosedError once closed and drained. */

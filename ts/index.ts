@@ -1,6 +1,6 @@
 // wasm-ipc: operating-system IPC for JavaScript threads over one shared WebAssembly memory.
 export { Runtime } from './runtime';
-export type { RuntimeHandle, RuntimeOptions, SpawnOptions, OpenOptions, ShmOptions, SpawnedWorker, SemaphoreOptions, ChannelOptions, MessageQueueOptions } from './runtime';
+export type { RuntimeHandle, RuntimeOptions, SpawnOptions, OpenOptions, ShmOptions, SpawnedWorker, SemaphoreOptions, ChannelOptions, MessageQueueOptions, PortOptions } from './runtime';
 export { Segment } from './segment';
 export type { SegmentOptions, SegmentData, SegmentStats, ObjectInfo, ThreadInfo } from './segment';
 export { IpcObject } from './object';
@@ -14,6 +14,9 @@ export { Mutex } from './mutex';
 export { Semaphore } from './semaphore';
 export { MessageQueue } from './mqueue';
 export type { Received, MqAttributes } from './mqueue';
+export { Port, PortSet, PortMessage, ThreadPort, ThreadSender } from './port';
+export type { Confirm, DeliverOptions, Delivery } from './receipt';
+export { Server, Connection } from './service';
 export { CondVar, Monitor } from './condvar';
 export { Barrier } from './barrier';
 export { RwLock } from './rwlock';

@@ -20,6 +20,7 @@ export const Kind = {
   channel: 16,
   pipe: 17,
   mqueue: 18,
+  port: 19,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -51,6 +52,7 @@ const stateWords: Record<number, readonly string[]> = {
   [Kind.channel]: ['depth', 'capacity', 'receiversWaiting', 'sendersWaiting'],
   [Kind.pipe]: ['chunks', 'writers', 'readers', 'broken'],
   [Kind.mqueue]: ['messages', 'maxMessages', 'receiversWaiting', 'maxMessageSize'],
+  [Kind.port]: ['messages', 'backlog', 'owner', 'ownerDied'],
 };
 
 export function describeState(kind: number, words: readonly number[]): Record<string, number> {

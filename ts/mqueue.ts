@@ -2,9 +2,10 @@
 import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { ClosedError, MessageTooLargeError, IpcError, errorFor, checkInt, Status } from './errors';
-import { mayBlock, checkWaitOptions, parkOn, abortReason, timeoutError, deadlineOf, remaining, type WaitOptions } from './wait';
+import { checkWaitOptions, parkOn, deadlineOf, untilEvent, untilEventAsync, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
 import { STAGING } from './segment';
+import { Receipt, confirmLevel, ackFrom, type DeliverOptions, type Delivery } from './receipt';
 
 /** A received message and its priority (0–31, higher first). */
 export interface Received<T> { value: T; priority: number }
@@ -37,8 +38,8 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
     return bytes;
   }
 
-  /** One attempt: true if queued, false when full. */
-  #trySend(bytes: Uint8Array, priority: number): boolean {
+  /** One attempt: true if queued, false when full. receipt: 0, or a Receipt's offset. */
+  #trySend(bytes: Uint8Array, priority: number, receipt = 0): boolean {
     const seg = this.segment;
     let src = seg.staging();
     let block = 0;
@@ -48,7 +49,7 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
       src = block;
     }
     seg.write(src, bytes);
-    const rc = this.core.mq_send_from(this.offset, src, bytes.length, priority);
+    const rc = this.core.mq_send_from(this.offset, src, bytes.length, priority, receipt);
     if (block) this.core.free(block);
     if (rc === Status.OK) return true;
     if (rc === Status.AGAIN) return false;
@@ -73,6 +74,46 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
     this.live();
     const bytes = this.#encode(value, priority);
     await this.#async(1, () => this.#trySend(bytes, priority), 'sendAsync()', options);
+  }
+
+  /**
+   * Send and wait for confirmation (blocking): `confirm` 'received' (default) returns once a
+   * receiver took it, with that thread's id; 'processed' once the receiver called ack().
+   * DeadPeerError if the receiver dies first; the timeout covers the whole wait.
+   */
+  deliver(value: T, options: DeliverOptions & { priority?: number } = {}): Delivery {
+    this.live();
+    const level = confirmLevel(options.confirm);
+    const priority = options.priority ?? 0;
+    const bytes = this.#encode(value, priority);
+    const deadline = deadlineOf(options.timeout);
+    const what = `${this.label}: deliver()`;
+    if (level === 0) { this.#blocking(1, () => this.#trySend(bytes, priority), 'deliver()', options.timeout); return { confirm: 'queued', receiver: 0 }; }
+    const receipt = new Receipt(this.segment, level);
+    try {
+      this.#blocking(1, () => this.#trySend(bytes, priority, receipt.offset), 'deliver()', options.timeout);
+    } catch (e) { receipt.discard(); throw e; }
+    return { confirm: options.confirm ?? 'received', receiver: receipt.wait(deadline, what) };
+  }
+
+  async deliverAsync(value: T, options: DeliverOptions & { priority?: number } = {}): Promise<Delivery> {
+    this.live();
+    const level = confirmLevel(options.confirm);
+    const priority = options.priority ?? 0;
+    const bytes = this.#encode(value, priority);
+    const { deadline, signal } = checkWaitOptions(options);
+    const receipt = level === 0 ? undefined : new Receipt(this.segment, level);
+    try {
+      await this.#async(1, () => this.#trySend(bytes, priority, receipt?.offset), 'deliverAsync()', options);
+    } catch (e) { receipt?.discard(); throw e; }
+    if (!receipt) return { confirm: 'queued', receiver: 0 };
+    return { confirm: options.confirm ?? 'received', receiver: await receipt.waitAsync(deadline, signal, `${this.label}: deliverAsync()`) };
+  }
+
+  /** Confirm processing ('processed' deliveries) of the oldest message this thread received here and has not acknowledged. */
+  ack(): void {
+    this.live();
+    ackFrom(this.segment, this.offset, this.label);
   }
 
   // ---- receive ----
@@ -131,39 +172,14 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
   // ---- waiting ----
 
   #blocking(send: number, attempt: () => boolean, what: string, timeout?: number): void {
-    const core = this.core;
-    const event = core.mq_event(this.offset, send);
-    let deadline = -1;
-    for (let first = true; ; first = false) {
-      const seen = core.ec_seq(event);
-      if (attempt()) return;
-      if (first) { mayBlock(() => `${this.label}: ${what}`, what.replace('()', 'Async()')); deadline = deadlineOf(timeout); }
-      if (core.mq_wait(this.offset, send, seen, remaining(deadline)) === Status.TIMEOUT) {
-        if (attempt()) return;
-        throw timeoutError(`${this.label}: ${what}`);
-      }
-    }
+    const wait = (seen: number, ms: number): number => this.core.mq_wait(this.offset, send, seen, ms);
+    untilEvent(this.segment, this.core.mq_event(this.offset, send), wait, attempt, `${this.label}: ${what}`, what.replace('()', 'Async()'), deadlineOf(timeout));
   }
 
-  async #async(send: number, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
+  #async(send: number, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
     const { deadline, signal } = checkWaitOptions(options);
-    const core = this.core;
-    const event = core.mq_event(this.offset, send);
-    for (;;) {
-      const seen = core.ec_seq(event);
-      if (attempt()) return;
-      if (signal?.aborted) throw abortReason(signal);
-      const word = Number(core.ec_prepare(event, seen));
-      if (word === -1) continue;
-      if (!send) core.mq_receivers_waiting(this.offset, 1);
-      let parked;
-      try { parked = await parkOn(this.segment, event, word, deadline, signal); } finally { if (!send) core.mq_receivers_waiting(this.offset, -1); }
-      if (parked === 'aborted') throw abortReason(signal);
-      if (parked === 'timeout') {
-        if (attempt()) return;
-        throw timeoutError(`${this.label}: ${what}`);
-      }
-    }
+    const counted = send ? undefined : (delta: number): void => this.core.mq_receivers_waiting(this.offset, delta);
+    return untilEventAsync(this.segment, this.core.mq_event(this.offset, send), attempt, `${this.label}: ${what}`, deadline, signal, counted);
   }
 
   // ---- notify ----

@@ -21,6 +21,10 @@ import { Snapshot, type SnapshotCodec } from './snapshot';
 import { Once, Latch } from './once';
 import { Channel } from './channel';
 import { Pipe } from './pipe';
+import { Port, PortSet, ThreadPort, ThreadSender, type PortMessage } from './port';
+import { Server, Connection, listenOn, connectTo, connectToAsync, type ServiceHost, type ConnectOptions } from './service';
+import type { DeliverOptions, Delivery } from './receipt';
+import type { WaitOptions } from './wait';
 import { bytesCodec } from './codec';
 import { resolveCodec, type Codec, type CodecName } from './codec';
 
@@ -74,7 +78,7 @@ const classes = new Map<number, ObjectClass>([
   [Kind.ticketlock, TicketLock], [Kind.peterson, PetersonLock], [Kind.mutex, Mutex], [Kind.semaphore, Semaphore], [Kind.mqueue, MessageQueue],
   [Kind.condvar, CondVar], [Kind.monitor, Monitor], [Kind.barrier, Barrier], [Kind.rwlock, RwLock],
   [Kind.snapshot, Snapshot], [Kind.once, Once], [Kind.latch, Latch], [Kind.channel, Channel],
-  [Kind.pipe, Pipe],
+  [Kind.pipe, Pipe], [Kind.port, Port],
 ]);
 
 export interface MessageQueueOptions<T = unknown> extends OpenOptions {
@@ -94,6 +98,12 @@ export interface ChannelOptions<T = unknown> extends OpenOptions {
   codec?: CodecName | Codec<T>;
   /** One producer thread and one consumer thread: claims without CAS. */
   spsc?: boolean;
+}
+
+export interface PortOptions<T = unknown> extends OpenOptions {
+  /** Most messages queued before senders block (Mach's limit, 65536, by default). */
+  backlog?: number;
+  codec?: CodecName | Codec<T>;
 }
 
 export interface SemaphoreOptions extends OpenOptions {
@@ -300,7 +310,7 @@ export class Runtime {
     const rendezvous = options.capacity === 0;
     if ((rendezvous || unbounded) && options.spsc) throw new RangeError('spsc needs a bounded capacity >= 1');
     const capacity = rendezvous || unbounded ? 1 : 2 ** Math.ceil(Math.log2(options.capacity ?? 1024));
-    const maxMessageSize = checkInt(options.maxMessageSize ?? 1 << 20, 'maxMessageSize', 1, 0x7fff_fff0);
+    const maxMessageSize = checkInt(options.maxMessageSize ?? 1 << 20, 'maxMessageSize', 1, 0x3fff_fff0);
     const inlineSize = checkInt(options.inlineSize ?? 56, 'inlineSize', 0, 1 << 20);
     if (options.spsc !== undefined && typeof options.spsc !== 'boolean') throw new TypeError(`spsc must be a boolean, got ${describe(options.spsc)}`);
     const ch = this.#open(Kind.channel, name, options, true, [capacity, inlineSize, maxMessageSize, (options.spsc ? 1 : 0) | (rendezvous ? 2 : 0) | (unbounded ? 4 : 0)]) as Channel<T>;
@@ -335,6 +345,95 @@ export class Runtime {
     const p = this.#open(Kind.pipe, name, options, true, [capacity]) as Pipe;
     p.codec = bytesCodec;
     return p;
+  }
+
+  /**
+   * A port (Mach): this thread holds its receive right, and any thread it hands the port to
+   * (toData / rt.open, or by name) may send. Opening an existing named port gives a send right.
+   */
+  port<T = Uint8Array>(name?: string, options: PortOptions<T> = {}): Port<T> {
+    const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
+    const backlog = checkInt(options.backlog ?? 65536, 'backlog', 1, 65536);
+    const port = this.#open(Kind.port, name, options, true, [backlog]) as Port<T>;
+    port.codec = codec;
+    return port;
+  }
+
+  /** A port set over ports this thread owns: receive from whichever has a message. */
+  portSet<T = Uint8Array>(...ports: Port<T>[]): PortSet<T> {
+    const set = new PortSet<T>();
+    for (const p of ports) set.add(p);
+    return set;
+  }
+
+  // ---- direct messages: every thread's default port, addressed by its id ----
+
+  /** How direct messages (send / receiveAny / call by thread id) become bytes: 'bytes' by default. */
+  get messageCodec(): Codec<unknown> { return this.#messageCodec; }
+  set messageCodec(codec: CodecName | Codec<unknown>) { this.#messageCodec = resolveCodec(codec); }
+  #messageCodec: Codec<unknown> = bytesCodec as unknown as Codec<unknown>;
+  readonly #ports = new Map<string, ThreadPort<unknown>>();
+
+  /** This thread's default port (receive only), in the first segment or the one named. */
+  defaultPort(options: { segment?: string } = {}): ThreadPort<unknown> {
+    const seg = this.segment(options.segment);
+    let port = this.#ports.get(seg.name);
+    if (!port) {
+      port = new ThreadPort<unknown>(seg, seg.core.port_self(), 0, null);
+      this.#ports.set(seg.name, port);
+    }
+    port.codec = this.#messageCodec;
+    return port;
+  }
+
+  /** A sender of direct messages to thread `tid` (send, trySend, deliver, call and their async forms). */
+  to<T = unknown>(tid: number, options: { segment?: string; codec?: CodecName | Codec<T> } = {}): ThreadSender<T> {
+    const codec = options.codec === undefined ? this.#messageCodec as Codec<T> : resolveCodec(options.codec);
+    return new ThreadSender<T>(this.segment(options.segment), tid, codec);
+  }
+
+  /** Send a direct message to thread `tid`'s default port. DeadPeerError if it is not alive. */
+  send(tid: number, value: unknown, timeout?: number): void { this.to(tid).send(value, timeout); }
+  trySend(tid: number, value: unknown): boolean { return this.to(tid).trySend(value); }
+  sendAsync(tid: number, value: unknown, options?: WaitOptions): Promise<void> { return this.to(tid).sendAsync(value, options); }
+  /** Send direct and wait for confirmation (see Port.deliver). */
+  deliver(tid: number, value: unknown, options?: DeliverOptions): Delivery { return this.to(tid).deliver(value, options); }
+  /** Call thread `tid`: it answers with message.reply(). */
+  call<R = unknown>(tid: number, value: unknown, timeout?: number): R { return this.to(tid).call<R>(value, timeout); }
+  callAsync<R = unknown>(tid: number, value: unknown, options?: WaitOptions): Promise<R> { return this.to(tid).callAsync<R>(value, options); }
+  /** The next direct message to this thread, from any sender (message.sender says who). */
+  receiveAny(timeout?: number): PortMessage<unknown> { return this.defaultPort().receive(timeout); }
+  /** The next direct message to this thread from thread `tid` only. */
+  receiveFrom(tid: number, timeout?: number): PortMessage<unknown> { return this.defaultPort().receiveFrom(tid, timeout); }
+  tryReceiveAny(): PortMessage<unknown> | undefined { return this.defaultPort().tryReceive(); }
+  receiveAnyAsync(options?: WaitOptions & { from?: number }): Promise<PortMessage<unknown>> { return this.defaultPort().receiveAsync(options); }
+
+  // ---- services: a named rendezvous point ----
+
+  readonly #host: ServiceHost = { open: <O extends IpcObject>(d: ObjectData) => this.open<O>(d), channel: (n, o) => this.channel(n, o) };
+
+  /**
+   * Serve the name: accept() its connections. The name's port is taken, or claimed from a
+   * dead server (fail-over); AlreadyExistsError while a live thread listens on it.
+   */
+  listen<T = Uint8Array>(name: string, options: { segment?: string; codec?: CodecName | Codec<T> } = {}): Server<T> {
+    const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
+    return listenOn(name, this.#open(Kind.port, name, options, true, [65536]) as Port<never>, this.#host, codec);
+  }
+
+  /**
+   * Connect to the service called `name`: returns once its server accepted, a duplex
+   * connection of two channels. NotFoundError if nothing was ever served there,
+   * DeadPeerError if its server died, TimeoutError if it does not accept in time.
+   */
+  connect<T = Uint8Array>(name: string, options: ConnectOptions & { codec?: CodecName | Codec<T> } = {}): Connection<T> {
+    const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
+    return connectTo(name, this.#open(Kind.port, name, options, false, []) as Port<never>, this.#host, codec, options);
+  }
+
+  connectAsync<T = Uint8Array>(name: string, options: ConnectOptions & WaitOptions & { codec?: CodecName | Codec<T> } = {}): Promise<Connection<T>> {
+    const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
+    return connectToAsync(name, this.#open(Kind.port, name, options, false, []) as Port<never>, this.#host, codec, options);
   }
 
   /** A snapshot: versions published by pointer swap, read wait-free. */

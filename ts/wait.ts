@@ -112,3 +112,43 @@ export async function pollAsync(attempt: () => boolean, what: string, deadline: 
     await new Promise((r) => setTimeout(r, delay));
   }
 }
+
+/**
+ * The blocking form over an eventcount (queues, ports): read the sequence, try, and wait for
+ * the sequence to move (wait(seen, ms) is the core's wait: Status.TIMEOUT on timeout), until
+ * attempt() succeeds or the deadline passes (one last try, then TimeoutError).
+ */
+export function untilEvent(seg: Segment, event: number, wait: (seen: number, ms: number) => number,
+  attempt: () => boolean, what: string, asyncForm: string, deadline: number): void {
+  const core = seg.core;
+  for (let first = true; ; first = false) {
+    const seen = core.ec_seq(event);
+    if (attempt()) return;
+    if (first) mayBlock(() => what, asyncForm);
+    if (wait(seen, remaining(deadline)) === Status.TIMEOUT) {
+      if (attempt()) return;
+      throw timeoutError(what);
+    }
+  }
+}
+
+/** The async form of untilEvent. `parked(+1/-1)` brackets each park (a queue counts blocked receivers). */
+export async function untilEventAsync(seg: Segment, event: number, attempt: () => boolean, what: string,
+  deadline: number, signal?: AbortSignal, parked?: (delta: number) => void): Promise<void> {
+  const core = seg.core;
+  for (;;) {
+    const seen = core.ec_seq(event);
+    if (attempt()) return;
+    if (signal?.aborted) throw abortReason(signal);
+    const word = Number(core.ec_prepare(event, seen));
+    if (word === -1) continue;
+    parked?.(1);
+    let outcome: Parked;
+    try { outcome = await parkOn(seg, event, word, deadline, signal); } finally { parked?.(-1); }
+    if (outcome === 'aborted') throw abortReason(signal);
+    if (outcome === 'timeout') {
+      if (attempt()) return;
+      throw timeoutError(what);
+    }
+  }
+}

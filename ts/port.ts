@@ -1,0 +1,407 @@
+// Ports (assembly/port.ts): Mach-style ports with one receiving thread, port sets, each
+// thread's default port for direct messages, and call() with a one-shot reply port (a
+// receipt: assembly/receipt.ts).
+import { IpcObject } from './object';
+import { Kind } from './kinds';
+import type { Segment } from './segment';
+import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, NotOwnerError, AlreadyExistsError, errorFor, checkInt, describe, Status } from './errors';
+import { checkWaitOptions, deadlineOf, parkOn, remaining, timeoutError, mayBlock, abortReason, untilEvent, untilEventAsync, type WaitOptions } from './wait';
+import { bytesCodec, type Codec } from './codec';
+import { Receipt, confirmLevel, ackFrom, LEVEL_REPLY, type DeliverOptions, type Delivery } from './receipt';
+
+const N_DATA = 16;          // a message node's header (port.ts)
+const FROM_ANY = 0;
+const MAX_MESSAGE = 0x3fff_fff0;
+
+/** A received message. */
+export class PortMessage<T = Uint8Array> {
+  readonly value: T;
+  /** The sending thread's id. */
+  readonly sender: number;
+  /** The port it came through (for a port set; null for a thread's default port). */
+  readonly port: Port<T> | null;
+  readonly #seg: Segment;
+  readonly #codec: Codec<T>;
+  #receipt: number;
+
+  /** @internal */
+  constructor(seg: Segment, codec: Codec<T>, value: T, sender: number, port: Port<T> | null, receipt: number) {
+    this.#seg = seg;
+    this.#codec = codec;
+    this.value = value;
+    this.sender = sender;
+    this.port = port;
+    this.#receipt = receipt;
+  }
+
+  /** Whether the sender waits on this message: deliver() with confirm 'processed', or call(). */
+  get owed(): boolean { return this.#receipt !== 0; }
+
+  /** Tell a deliver(..., { confirm: 'processed' }) or a call() sender that it was processed (a call then returns undefined). */
+  ack(): void { this.#settle(0, 'ack()'); }
+
+  /** Answer a call(): the caller's call() returns `value`. Once per call, from the receiving thread. */
+  reply(value: T): void {
+    if (this.#receipt === 0) throw new TypeError('reply(): this message is not a call (or was answered already)');
+    const bytes = this.#codec.encode(value);
+    const node = newNode(this.#seg, bytes, 'reply()');
+    try { this.#settle(node, 'reply()'); } catch (e) { this.#seg.core.port_msg_free(node); throw e; }
+  }
+
+  #settle(node: number, what: string): void {
+    if (this.#receipt === 0) throw new NotOwnerError(`${what}: nothing is owed on this message (sent without confirmation, or settled already)`, Status.PERM);
+    const rc = this.#seg.core.receipt_ack(this.#receipt, node);
+    if (rc === Status.INVAL) throw new TypeError(`${what}: this message is not a call (its sender asked for 'processed': use ack())`);
+    if (rc < 0) throw new NotOwnerError(`${what}: only the thread that received the message can settle it`, rc);
+    this.#receipt = 0;
+  }
+}
+
+/** Write bytes into a fresh message node. */
+function newNode(seg: Segment, bytes: Uint8Array, what: string): number {
+  if (bytes.length > MAX_MESSAGE) throw new MessageTooLargeError(`${what}: message of ${bytes.length} bytes is too large`, Status.TOO_LARGE);
+  const node = seg.core.port_msg(bytes.length);
+  if (node < 0) throw errorFor(node, `${what}: segment "${seg.name}"`);
+  seg.write(node + N_DATA, bytes);
+  return node;
+}
+
+/** Read a received node into a message and free it. */
+function readNode<T>(seg: Segment, node: number, codec: Codec<T>, port: Port<T> | null): PortMessage<T> {
+  const core = seg.core;
+  const receipt = core.receipt_last();
+  try {
+    const value = codec.decode(seg.read(node + N_DATA, core.port_msg_len(node)));
+    return new PortMessage(seg, codec, value, core.port_msg_sender(node), port, receipt);
+  } finally { core.port_msg_free(node); }
+}
+
+/**
+ * The sending half shared by ports and direct messages: one attempt of `send(node, receipt)`
+ * (the core call), with the blocking, try and async forms and delivery confirmation.
+ */
+abstract class Sender<T> {
+  protected abstract get seg(): Segment;
+  protected abstract get where(): string;
+  protected abstract coreSend(node: number, receipt: number): number;
+  /** The eventcount senders wait on while the backlog is full. */
+  protected abstract event(): number;
+  protected abstract wait(seen: number, ms: number): number;
+  abstract codec: Codec<T>;
+
+  /** One attempt: true if queued, false at the backlog limit. The node is the port's once queued. */
+  protected attempt(node: number, receipt: number): boolean {
+    const rc = this.coreSend(node, receipt);
+    if (rc === Status.OK) return true;
+    if (rc === Status.AGAIN) return false;
+    if (rc === Status.DEAD_PEER) throw new DeadPeerError(`${this.where}: its owner thread has died`, rc);
+    if (rc === Status.CLOSED) throw new ClosedError(`${this.where}: removed`, rc);
+    throw errorFor(rc, this.where);
+  }
+
+  /** Queue a node, blocking while the backlog is full; the node is freed if it is not queued. */
+  protected queue(node: number, receipt: number, what: string, deadline: number): void {
+    try {
+      untilEvent(this.seg, this.event(), (seen, ms) => this.wait(seen, ms), () => this.attempt(node, receipt), `${this.where}: ${what}`, `${what.replace('()', '')}Async()`, deadline);
+    } catch (e) { this.seg.core.port_msg_free(node); throw e; }
+  }
+
+  protected async queueAsync(node: number, receipt: number, what: string, deadline: number, signal?: AbortSignal): Promise<void> {
+    try {
+      await untilEventAsync(this.seg, this.event(), () => this.attempt(node, receipt), `${this.where}: ${what}`, deadline, signal);
+    } catch (e) { this.seg.core.port_msg_free(node); throw e; }
+  }
+
+  protected node(value: T, what: string): number { return newNode(this.seg, this.codec.encode(value), `${this.where}: ${what}`); }
+
+  /** Send, blocking while the port's backlog is full (up to `timeout` ms). DeadPeerError once its owner died. */
+  send(value: T, timeout?: number): void {
+    this.queue(this.node(value, 'send()'), 0, 'send()', deadlineOf(timeout));
+  }
+
+  /** Send if the backlog has room now: false when full. */
+  trySend(value: T): boolean {
+    const node = this.node(value, 'trySend()');
+    let ok = false;
+    try { ok = this.attempt(node, 0); } finally { if (!ok) this.seg.core.port_msg_free(node); }
+    return ok;
+  }
+
+  async sendAsync(value: T, options?: WaitOptions): Promise<void> {
+    const { deadline, signal } = checkWaitOptions(options);
+    await this.queueAsync(this.node(value, 'sendAsync()'), 0, 'sendAsync()', deadline, signal);
+  }
+
+  /**
+   * Send and wait for confirmation: 'received' (default) returns once the owner took it,
+   * with its thread id; 'processed' once it called ack(). DeadPeerError if the owner dies
+   * first; the timeout covers the whole wait.
+   */
+  deliver(value: T, options: DeliverOptions = {}): Delivery {
+    const level = confirmLevel(options.confirm);
+    const deadline = deadlineOf(options.timeout);
+    if (level > 0) mayBlock(() => `${this.where}: deliver()`, 'deliverAsync()');
+    const node = this.node(value, 'deliver()');
+    if (level === 0) { this.queue(node, 0, 'deliver()', deadline); return { confirm: 'queued', receiver: 0 }; }
+    const receipt = this.#receipt(node, level);
+    try { this.queue(node, receipt.offset, 'deliver()', deadline); } catch (e) { receipt.discard(); throw e; }
+    return { confirm: options.confirm ?? 'received', receiver: receipt.wait(deadline, `${this.where}: deliver()`) };
+  }
+
+  async deliverAsync(value: T, options: DeliverOptions = {}): Promise<Delivery> {
+    const level = confirmLevel(options.confirm);
+    const { deadline, signal } = checkWaitOptions(options);
+    const node = this.node(value, 'deliverAsync()');
+    if (level === 0) { await this.queueAsync(node, 0, 'deliverAsync()', deadline, signal); return { confirm: 'queued', receiver: 0 }; }
+    const receipt = this.#receipt(node, level);
+    try { await this.queueAsync(node, receipt.offset, 'deliverAsync()', deadline, signal); } catch (e) { receipt.discard(); throw e; }
+    return { confirm: options.confirm ?? 'received', receiver: await receipt.waitAsync(deadline, signal, `${this.where}: deliverAsync()`) };
+  }
+
+  /**
+   * msg_rpc: send `value` with a one-shot reply port and block until the receiver's
+   * reply(), which this returns. DeadPeerError at once if the receiver dies first.
+   */
+  call<R = T>(value: T, timeout?: number): R {
+    const deadline = deadlineOf(timeout);
+    mayBlock(() => `${this.where}: call()`, 'callAsync()');
+    const node = this.node(value, 'call()');
+    const receipt = this.#receipt(node, LEVEL_REPLY);
+    try { this.queue(node, receipt.offset, 'call()', deadline); } catch (e) { receipt.discard(); throw e; }
+    receipt.wait(deadline, `${this.where}: call()`);
+    return this.#reply(receipt.reply) as unknown as R;
+  }
+
+  async callAsync<R = T>(value: T, options?: WaitOptions): Promise<R> {
+    const { deadline, signal } = checkWaitOptions(options);
+    const node = this.node(value, 'callAsync()');
+    const receipt = this.#receipt(node, LEVEL_REPLY);
+    try { await this.queueAsync(node, receipt.offset, 'callAsync()', deadline, signal); } catch (e) { receipt.discard(); throw e; }
+    await receipt.waitAsync(deadline, signal, `${this.where}: callAsync()`);
+    return this.#reply(receipt.reply) as unknown as R;
+  }
+
+  #receipt(node: number, level: number): Receipt {
+    try { return new Receipt(this.seg, level); } catch (e) { this.seg.core.port_msg_free(node); throw e; }
+  }
+
+  /** A call's reply node: its value (undefined when the receiver only ack()ed), freed. */
+  #reply(node: number): T | undefined {
+    if (node === 0) return undefined;
+    const core = this.seg.core;
+    try { return this.codec.decode(this.seg.read(node + N_DATA, core.port_msg_len(node))); } finally { core.port_msg_free(node); }
+  }
+}
+
+/**
+ * A port: any thread holding it may send; only its owner (the thread that created it, or
+ * claimed it after its owner died) may receive. Pass it with toData() / rt.open().
+ */
+export class Port<T = Uint8Array> extends IpcObject {
+  readonly kind: number = Kind.port;
+  /** How values become bytes (per handle; bytes by default). */
+  codec: Codec<T> = bytesCodec as unknown as Codec<T>;
+  readonly #send: PortSender<T> = new PortSender(this);
+
+  /** The thread holding the receive right. */
+  get owner(): number { return this.core.port_owner(this.offset); }
+  /** Whether this thread holds the receive right. */
+  get isOwner(): boolean { return this.owner === this.segment.tid && !this.ownerDied; }
+  /** Whether the owner thread has died (sends fail until a thread claim()s it). */
+  get ownerDied(): boolean { return this.core.port_dead(this.offset) === 1; }
+  /** Messages queued now. */
+  get depth(): number { return this.core.port_count(this.offset); }
+  /** Most messages it queues (senders then block, or trySend fails). */
+  get backlog(): number { return this.core.port_backlog(this.offset); }
+
+  // ---- sending (any thread) ----
+
+  send(value: T, timeout?: number): void { this.live(); this.#send.send(value, timeout); }
+  trySend(value: T): boolean { this.live(); return this.#send.trySend(value); }
+  sendAsync(value: T, options?: WaitOptions): Promise<void> { this.live(); return this.#send.sendAsync(value, options); }
+  deliver(value: T, options?: DeliverOptions): Delivery { this.live(); return this.#send.deliver(value, options); }
+  deliverAsync(value: T, options?: DeliverOptions): Promise<Delivery> { this.live(); return this.#send.deliverAsync(value, options); }
+  call<R = T>(value: T, timeout?: number): R { this.live(); return this.#send.call<R>(value, timeout); }
+  callAsync<R = T>(value: T, options?: WaitOptions): Promise<R> { this.live(); return this.#send.callAsync<R>(value, options); }
+
+  // ---- receiving (the owner) ----
+
+  /** One attempt: the message, or undefined when none is queued. */
+  tryReceiveFrom(from: number): PortMessage<T> | undefined {
+    const node = this.core.port_recv(this.offset, from);
+    if (node > 0) return readNode(this.segment, node, this.codec, this);
+    if (node === Status.AGAIN) return undefined;
+    throw receiveError(node, this.label, this.owner);
+  }
+
+  /** The next message, blocking while none is queued (up to `timeout` ms). NotOwnerError on another thread. */
+  receive(timeout?: number): PortMessage<T> { return this.#receive(FROM_ANY, 'receive()', timeout); }
+
+  /** The next message from thread `sender` only (others stay queued, in order). */
+  receiveFrom(sender: number, timeout?: number): PortMessage<T> { return this.#receive(checkTid(sender), 'receiveFrom()', timeout); }
+
+  tryReceive(): PortMessage<T> | undefined { this.live(); return this.tryReceiveFrom(FROM_ANY); }
+
+  async receiveAsync(options?: WaitOptions & { from?: number }): Promise<PortMessage<T>> {
+    this.live();
+    const from = options?.from === undefined ? FROM_ANY : checkTid(options.from);
+    const { deadline, signal } = checkWaitOptions(options);
+    let got: PortMessage<T> | undefined;
+    await untilEventAsync(this.segment, this.core.port_event(this.offset, 0), () => (got = this.tryReceiveFrom(from)) !== undefined, `${this.label}: receiveAsync()`, deadline, signal);
+    return got!;
+  }
+
+  #receive(from: number, what: string, timeout?: number): PortMessage<T> {
+    this.live();
+    let got: PortMessage<T> | undefined;
+    const wait = (seen: number, ms: number): number => this.core.port_wait(this.offset, 0, seen, ms);
+    untilEvent(this.segment, this.core.port_event(this.offset, 0), wait, () => (got = this.tryReceiveFrom(from)) !== undefined, `${this.label}: ${what}`, 'receiveAsync()', deadlineOf(timeout));
+    return got!;
+  }
+
+  /** Messages as they come, until the port is removed. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<PortMessage<T>> {
+    for (;;) {
+      try { yield await this.receiveAsync(); } catch (e) { if (e instanceof ClosedError) return; throw e; }
+    }
+  }
+
+  /** ack() the oldest message received here with confirm 'processed' and not yet acknowledged. */
+  ack(): void { this.live(); ackFrom(this.segment, this.offset, this.label); }
+
+  /** Take over the receive right of a port whose owner died (a service's fail-over). AlreadyExistsError while it lives. */
+  claim(): void {
+    this.live();
+    const rc = this.core.port_claim(this.offset);
+    if (rc === Status.EXISTS) throw new AlreadyExistsError(`${this.label}: its owner (thread ${this.owner}) is alive`, rc);
+    if (rc < 0) throw errorFor(rc, this.label);
+  }
+}
+
+/** A Port's sending half (the object's own fields, behind the Sender forms). */
+class PortSender<T> extends Sender<T> {
+  readonly #port: Port<T>;
+  constructor(port: Port<T>) { super(); this.#port = port; }
+  get codec(): Codec<T> { return this.#port.codec; }
+  protected get seg(): Segment { return this.#port.segment; }
+  protected get where(): string { return this.#port.label; }
+  protected coreSend(node: number, receipt: number): number { return this.seg.core.port_send(this.#port.offset, node, receipt); }
+  protected event(): number { return this.seg.core.port_event(this.#port.offset, 1); }
+  protected wait(seen: number, ms: number): number { return this.seg.core.port_wait(this.#port.offset, 1, seen, ms); }
+}
+
+/** Direct messages to thread `tid`'s default port (rt.send / rt.deliver / rt.call). */
+export class ThreadSender<T> extends Sender<T> {
+  readonly #seg: Segment;
+  readonly #tid: number;
+  codec: Codec<T>;
+  constructor(seg: Segment, tid: number, codec: Codec<T>) { super(); this.#seg = seg; this.#tid = checkTid(tid); this.codec = codec; }
+  protected get seg(): Segment { return this.#seg; }
+  protected get where(): string { return `thread ${this.#tid}'s default port`; }
+  protected coreSend(node: number, receipt: number): number { return this.#seg.core.port_send_thread(this.#tid, node, receipt); }
+  // A full default port: wait on the receiver's notFull (its memory is never freed).
+  protected event(): number { return this.#seg.core.port_event(this.#threadPort(), 1); }
+  protected wait(seen: number, ms: number): number { return this.#seg.core.port_wait(this.#threadPort(), 1, seen, ms); }
+  #threadPort(): number {
+    const p = this.#seg.core.port_of_thread(this.#tid);
+    if (p === 0) throw new DeadPeerError(`${this.where}: no thread ${this.#tid} was ever attached`, Status.DEAD_PEER);
+    return p;
+  }
+}
+
+/** This thread's default port, as a receive-only Port (not a registry object: never disposed). */
+export class ThreadPort<T = Uint8Array> extends Port<T> {
+  override dispose(): void { /* it lives as long as the thread */ }
+  override remove(): void { throw new TypeError("a thread's default port cannot be removed"); }
+  override get label(): string { return `thread ${this.segment.tid}'s default port`; }
+}
+
+/**
+ * A port set (Mach): one receive over several ports this thread owns, telling which port
+ * each message came from (message.port). Ports in one segment; a port is in one set at most.
+ */
+export class PortSet<T = Uint8Array> {
+  readonly #ports: Port<T>[] = [];
+  #next = 0;
+
+  get ports(): readonly Port<T>[] { return this.#ports; }
+
+  /** Add a port this thread owns (NotOwnerError otherwise; AlreadyExistsError if it is in a set). */
+  add(port: Port<T>): this {
+    if (!(port instanceof Port)) throw new TypeError(`expected a Port, got ${describe(port)}`);
+    if (this.#ports.length > 0 && this.#ports[0]!.segment !== port.segment) throw new RangeError('a port set holds ports of one segment');
+    const rc = port.segment.core.port_set_member(port.offset, 1);
+    if (rc === Status.PERM) throw new NotOwnerError(`${port.label}: only its owner (thread ${port.owner}) can put it in a port set`, rc);
+    if (rc === Status.EXISTS) throw new AlreadyExistsError(`${port.label}: already in a port set`, rc);
+    if (rc < 0) throw errorFor(rc, port.label);
+    this.#ports.push(port);
+    return this;
+  }
+
+  remove(port: Port<T>): void {
+    const i = this.#ports.indexOf(port);
+    if (i < 0) throw new RangeError(`${port.label} is not in this set`);
+    this.#ports.splice(i, 1);
+    port.segment.core.port_set_member(port.offset, 0);
+  }
+
+  /** One pass over the members, starting after the last one served (fairness). */
+  tryReceive(): PortMessage<T> | undefined {
+    const n = this.#ports.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.#next + k) % n;
+      const got = this.#ports[i]!.tryReceive();
+      if (got !== undefined) { this.#next = i + 1; return got; }
+    }
+    return undefined;
+  }
+
+  /** The next message from any member, blocking while none has one. */
+  receive(timeout?: number): PortMessage<T> {
+    const seg = this.#segment('receive()');
+    mayBlock(() => 'port set receive()', 'receiveAsync()');
+    const deadline = deadlineOf(timeout);
+    for (;;) {
+      const v = seg.core.sel_begin();   // member sends bump this thread's wake word
+      const got = this.tryReceive();
+      if (got !== undefined) return got;
+      if (deadline >= 0 && remaining(deadline) === 0) throw timeoutError('port set receive()');
+      seg.core.sel_park(v, remaining(deadline));
+    }
+  }
+
+  async receiveAsync(options?: WaitOptions): Promise<PortMessage<T>> {
+    const seg = this.#segment('receiveAsync()');
+    const { deadline, signal } = checkWaitOptions(options);
+    for (;;) {
+      const v = seg.core.sel_begin();
+      const got = this.tryReceive();
+      if (got !== undefined) return got;
+      const parked = await parkOn(seg, seg.core.port_wake_addr(), v, deadline, signal);
+      if (parked === 'aborted') throw abortReason(signal);
+      if (parked === 'timeout') {
+        const last = this.tryReceive();
+        if (last !== undefined) return last;
+        throw timeoutError('port set receiveAsync()');
+      }
+    }
+  }
+
+  /** Take every port out of the set. */
+  clear(): void { for (const p of [...this.#ports]) this.remove(p); }
+
+  #segment(what: string): Segment {
+    if (this.#ports.length === 0) throw new IpcError(`port set ${what}: the set is empty`, Status.INVAL);
+    return this.#ports[0]!.segment;
+  }
+}
+
+export function checkTid(tid: unknown): number {
+  return checkInt(tid, 'thread id', 1, 0x3fff_ffff);
+}
+
+function receiveError(rc: number, label: string, owner: number): Error {
+  if (rc === Status.PERM) return new NotOwnerError(`${label}: only its owner (thread ${owner}) can receive from it`, rc);
+  if (rc === Status.CLOSED) return new ClosedError(`${label}: removed`, rc);
+  return errorFor(rc, label);
+}
