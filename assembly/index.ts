@@ -47,4 +47,4 @@ export {
   port_msg, port_msg_free, port_send, port_send_thread, port_recv, port_msg_len, port_msg_sender, port_self, port_of_thread,
   port_event, port_wait, port_owner, port_dead, port_count, port_backlog, port_claim, port_set_member, port_wake_addr,
 } from './port';
-export { receipt_new, receipt_state, receipt_receiver, receipt_take_reply, receipt_drop, receipt_ack, receipt_ack_from, receipt_last } from './receipt';
+export { receipt_new, receipt_state, receipt_receiver, receipt_take_reply, receipt_drop, receipt_ack, receipt_ack_from, receipt_last, receipt_reply_node } from './receipt';

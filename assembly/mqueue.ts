@@ -131,10 +131,10 @@ export function mq_recv_into(obj: usize, dst: usize, cap: u32): i32 {
   store<u32>(head(obj, prio), next);
   if (next == 0) { store<u32>(tail(obj, prio), 0); atomic.and<u32>(obj + F_BITS, ~(1 << prio)); }
   atomic.sub<u32>(obj + F_COUNT, 1);
+  const r = <usize>load<u32>(node, N_RECEIPT);   // taken with the unlink (receipt.ts: kill safety)
+  if (r != 0) receiptTaken(r, obj);
   lockRelease(obj + F_LOCK);
   memory.copy(dst, node + N_DATA, <usize>len);
-  const r = <usize>load<u32>(node, N_RECEIPT);
-  if (r != 0) receiptTaken(r, obj);
   lockAcquire(obj + F_LOCK);
   store<u32>(node, load<u32>(obj, F_FREE), N_NEXT);
   store<u32>(obj, <u32>node, F_FREE);

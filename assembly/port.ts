@@ -152,13 +152,14 @@ export function port_recv(obj: usize, from: u32): i32 {
     while (node != 0 && load<u32>(node, N_SENDER) != from) { prev = node; link = node + N_NEXT; node = <usize>load<u32>(node, N_NEXT); }
   }
   if (node == 0) { lockRelease(obj + F_LOCK); return E_AGAIN; }
+  // unlinked and its receipt taken in one stretch with no call (receipt.ts: kill safety)
   store<u32>(link, load<u32>(node, N_NEXT));
   if (<usize>load<u32>(obj, F_TAIL) == node) store<u32>(obj, <u32>prev, F_TAIL);
   atomic.store<u32>(obj, load<u32>(obj, F_COUNT) - 1, F_COUNT);
-  lockRelease(obj + F_LOCK);
-  ecSignal(obj + F_NOT_FULL);
   const r = <usize>load<u32>(node, N_RECEIPT);
   if (r != 0) receiptTaken(r, obj);
+  lockRelease(obj + F_LOCK);
+  ecSignal(obj + F_NOT_FULL);
   return <i32>node;
 }
 export function port_msg_len(node: usize): u32 { return load<u32>(node, N_LEN); }

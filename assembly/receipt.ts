@@ -17,10 +17,19 @@
 // the block (and an unclaimed reply node). A receiver that owes an ack links the receipt on
 // its thread's list (S_ACKS), only it touches that list while alive, and its death fails
 // every receipt still there: a sender never waits for a dead receiver.
+//
+// Kill safety: a terminated thread stops only at a call or a loop's back edge, so each step
+// that must not be cut in two is written without one (@inline all the way down): taking a
+// receipt happens under the object's lock in the same stretch as unlinking the message, and
+// ack() settles, unlinks and drops its reference in one stretch. The death walk finishes
+// what a cut could leave: a receipt linked but not yet settled (QUEUED), or settled but not
+// yet unlinked (PROCESSED). A reply's node hangs on the receipt before its bytes are written,
+// so a callee killed mid-reply leaks nothing.
 import { OK, E_INVAL, E_PERM } from './status';
 import { alloc, free } from './alloc';
 import { selfTid } from './local';
 import { slotOf, S_ACKS } from './threads';
+import { port_msg } from './port';
 
 export const QUEUED: u32 = 0;
 export const RECEIVED: u32 = 1;
@@ -63,21 +72,24 @@ export function receipt_take_reply(r: usize): usize { return <usize>atomic.xchg<
 /** The sender is done with it (confirmed, failed or timed out). */
 export function receipt_drop(r: usize): void { unref(r); }
 
-function unref(r: usize): void {
-  if (atomic.sub<u32>(r + R_REFS, 1) != 1) return;
+@inline function unref(r: usize): void {
+  if (atomic.sub<u32>(r + R_REFS, 1) == 1) freeReceipt(r);
+}
+
+function freeReceipt(r: usize): void {
   const reply = <usize>load<u32>(r, R_REPLY);
   if (reply != 0) free(reply);
   free(r);
 }
 
-function settle(r: usize, from: u32, to: u32): bool {
+@inline function settle(r: usize, from: u32, to: u32): bool {
   if (atomic.cmpxchg<u32>(r + R_STATE, from, to) != from) return false;
   atomic.notify(r + R_STATE, i32.MAX_VALUE);
   return true;
 }
 
 /** A receiver (this thread) took the message that carries r, from object `from`. */
-export function receiptTaken(r: usize, from: usize): void {
+@inline export function receiptTaken(r: usize, from: usize): void {
   store<u32>(r, <u32>from, R_FROM);
   atomic.store<u32>(r, selfTid, R_RECEIVER);
   if (load<u32>(r, R_LEVEL) == LEVEL_RECEIVED) {
@@ -99,21 +111,40 @@ export function receiptDropped(r: usize): void {
   unref(r);
 }
 
-/**
- * The receiver acknowledges (reply: a node with the reply's bytes, or 0): OK, E_PERM when
- * this thread does not owe it (another thread's, or acknowledged already).
- */
-export function receipt_ack(r: usize, reply: usize): i32 {
+/** Where r hangs on this thread's list of receipts owed an ack (the link to it), or 0. */
+function owedLink(r: usize): usize {
   let link = slotOf(selfTid) + S_ACKS;
   let cur = <usize>load<u32>(link);
   while (cur != 0 && cur != r) { link = cur + R_NEXT; cur = <usize>load<u32>(cur, R_NEXT); }
-  if (cur == 0) return E_PERM;
-  if (reply != 0 && load<u32>(r, R_LEVEL) != LEVEL_REPLY) return E_INVAL;
-  if (reply != 0) store<u32>(r, <u32>reply, R_REPLY);
-  // Settle before unlinking: a death cut in between finds it PROCESSED and leaves it.
+  return cur == 0 ? 0 : link;
+}
+
+/**
+ * A call's reply of len bytes: a node (port.ts layout) hung on the receipt, for the host to
+ * write before receipt_ack. E_PERM when this thread does not owe r, E_INVAL if r is not a
+ * call's, E_NOMEM.
+ */
+export function receipt_reply_node(r: usize, len: u32): i32 {
+  if (owedLink(r) == 0) return E_PERM;
+  if (load<u32>(r, R_LEVEL) != LEVEL_REPLY) return E_INVAL;
+  const node = port_msg(len);
+  if (node < 0) return node;
+  const old = <usize>atomic.xchg<u32>(r + R_REPLY, <u32>node);
+  if (old != 0) free(old);    // a reply written before and not acknowledged (its host threw)
+  return node;
+}
+
+/**
+ * The receiver acknowledges (after receipt_reply_node, if it replies): OK, E_PERM when this
+ * thread does not owe it (another thread's, or acknowledged already).
+ */
+export function receipt_ack(r: usize): i32 {
+  const link = owedLink(r);
+  if (link == 0) return E_PERM;
+  if (lastReceipt == r) lastReceipt = 0;
+  // one stretch with no call: settled, unlinked, our reference dropped (see the header)
   settle(r, RECEIVED, PROCESSED);
   atomic.store<u32>(link, load<u32>(r, R_NEXT));
-  if (lastReceipt == r) lastReceipt = 0;
   unref(r);
   return OK;
 }
@@ -127,7 +158,7 @@ export function receipt_ack_from(obj: usize): i32 {
   for (let r = <usize>load<u32>(slotOf(selfTid) + S_ACKS); r != 0; r = <usize>load<u32>(r, R_NEXT)) {
     if (<usize>load<u32>(r, R_FROM) == obj && atomic.load<u32>(r, R_STATE) == RECEIVED) oldest = r;
   }
-  return oldest == 0 ? E_PERM : receipt_ack(oldest, 0);
+  return oldest == 0 ? E_PERM : receipt_ack(oldest);
 }
 
 /** Thread tid died: every receipt it owed an ack on fails (thread_exit, under the registry lock). */
@@ -135,6 +166,9 @@ export function receiptsOnDeath(tid: u32): void {
   const head = slotOf(tid) + S_ACKS;
   for (let r = <usize>load<u32>(head); r != 0; r = <usize>load<u32>(head)) {
     atomic.store<u32>(head, load<u32>(r, R_NEXT));
-    if (settle(r, RECEIVED, DEAD)) unref(r);
+    // RECEIVED: owed. QUEUED: cut between linking and settling. PROCESSED: cut after the
+    // ack settled it, before it was unlinked (its reference not yet dropped).
+    const state = atomic.load<u32>(r, R_STATE);
+    if (state == PROCESSED || settle(r, RECEIVED, DEAD) || settle(r, QUEUED, DEAD)) unref(r);
   }
 }

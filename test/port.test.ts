@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { Worker } from 'node:worker_threads';
 import { Runtime, Port, NotOwnerError, DeadPeerError, TimeoutError, AlreadyExistsError, KindMismatchError, ClosedError, IpcError } from '../dist/node/index.js';
-import { runWorker, runWorkers, exited } from './helpers';
+import { KEPT_PER_THREAD, runWorker, runWorkers } from './helpers';
 
 /** The worker's next message. */
 const next = <T = any>(w: Worker): Promise<T> => new Promise((resolve, reject) => {
@@ -125,6 +125,28 @@ describe('ports (Mach)', () => {
     port.send('stop');
     await next(server);
     await server.terminate();
+  });
+
+  it('the server killed while 8 threads call it in a loop: every caller fails with DeadPeerError, none hangs', async () => {
+    const rt = await Runtime.create({ size: 16 << 20 });
+    const base = rt.segment().stats().bytesInUse;
+    const { worker: server, result } = runWorker(rt, 'port-roles', { role: 'server', name: 'victim' });
+    await result;
+    const callers = Array.from({ length: 8 }, (_, id) => runWorker<any>(rt, 'port-roles', { role: 'call-until-dead', name: 'victim', id }));
+    await Promise.all(callers.map((c) => c.result));
+    const outcomes = callers.map((c) => next(c.worker));
+    await new Promise((r) => setTimeout(r, 150));
+    await server.terminate();
+    const done = await Promise.all(outcomes);
+    for (const o of done) expect(o.error).toBe('DeadPeerError');
+    expect(done.reduce((s, o) => s + o.calls, 0)).toBeGreaterThan(0);
+    await Promise.all(callers.map((c) => c.worker.terminate()));
+    // nothing leaked (no receipt or reply node): once the port is removed, only what the 9
+    // dead workers' slots keep is left, and at most the one request the server was copying
+    // out when it was killed (a kill between taking a message and freeing its node loses it)
+    rt.remove('victim');
+    const left = rt.segment().stats().bytesInUse - (base + 9 * KEPT_PER_THREAD);
+    expect(left === 0 || left === 48).toBe(true);
   });
 
   it("a dead owner: pending calls fail at once, later sends fail, direct sends to its id fail", async () => {

@@ -173,7 +173,8 @@ export interface Core {
   receipt_receiver(r: number): number;
   receipt_take_reply(r: number): number;
   receipt_drop(r: number): void;
-  receipt_ack(r: number, reply: number): number;
+  receipt_ack(r: number): number;
+  receipt_reply_node(r: number, len: number): number;
   receipt_ack_from(obj: number): number;
   receipt_last(): number;
   ch_sel_disarm(obj: number, send: number): void;

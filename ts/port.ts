@@ -22,6 +22,7 @@ export class PortMessage<T = Uint8Array> {
   readonly port: Port<T> | null;
   readonly #seg: Segment;
   readonly #codec: Codec<T>;
+  /** The receipt this thread owes an ack or reply on (0: none). */
   #receipt: number;
 
   /** @internal */
@@ -38,22 +39,31 @@ export class PortMessage<T = Uint8Array> {
   get owed(): boolean { return this.#receipt !== 0; }
 
   /** Tell a deliver(..., { confirm: 'processed' }) or a call() sender that it was processed (a call then returns undefined). */
-  ack(): void { this.#settle(0, 'ack()'); }
+  ack(): void { this.#settle('ack()'); }
 
   /** Answer a call(): the caller's call() returns `value`. Once per call, from the receiving thread. */
   reply(value: T): void {
     if (this.#receipt === 0) throw new TypeError('reply(): this message is not a call (or was answered already)');
     const bytes = this.#codec.encode(value);
-    const node = newNode(this.#seg, bytes, 'reply()');
-    try { this.#settle(node, 'reply()'); } catch (e) { this.#seg.core.port_msg_free(node); throw e; }
+    if (bytes.length > MAX_MESSAGE) throw new MessageTooLargeError(`reply(): message of ${bytes.length} bytes is too large`, Status.TOO_LARGE);
+    // the node hangs on the receipt before the bytes go in: a callee killed here leaks nothing
+    const node = this.#seg.core.receipt_reply_node(this.#receipt, bytes.length);
+    if (node === Status.INVAL) throw new TypeError("reply(): this message is not a call (its sender asked for 'processed': use ack())");
+    if (node < 0) throw this.#error(node, 'reply()');
+    this.#seg.write(node + N_DATA, bytes);
+    this.#settle('reply()');
   }
 
-  #settle(node: number, what: string): void {
+  #settle(what: string): void {
     if (this.#receipt === 0) throw new NotOwnerError(`${what}: nothing is owed on this message (sent without confirmation, or settled already)`, Status.PERM);
-    const rc = this.#seg.core.receipt_ack(this.#receipt, node);
-    if (rc === Status.INVAL) throw new TypeError(`${what}: this message is not a call (its sender asked for 'processed': use ack())`);
-    if (rc < 0) throw new NotOwnerError(`${what}: only the thread that received the message can settle it`, rc);
+    const rc = this.#seg.core.receipt_ack(this.#receipt);
+    if (rc < 0) throw this.#error(rc, what);
     this.#receipt = 0;
+  }
+
+  #error(rc: number, what: string): Error {
+    if (rc === Status.PERM) return new NotOwnerError(`${what}: only the thread that received the message can settle it`, rc);
+    return errorFor(rc, what);
   }
 }
 
@@ -66,14 +76,14 @@ function newNode(seg: Segment, bytes: Uint8Array, what: string): number {
   return node;
 }
 
-/** Read a received node into a message and free it. */
+/** Read a received node into a message: its bytes copied out and the node freed before decoding. */
 function readNode<T>(seg: Segment, node: number, codec: Codec<T>, port: Port<T> | null): PortMessage<T> {
   const core = seg.core;
   const receipt = core.receipt_last();
-  try {
-    const value = codec.decode(seg.read(node + N_DATA, core.port_msg_len(node)));
-    return new PortMessage(seg, codec, value, core.port_msg_sender(node), port, receipt);
-  } finally { core.port_msg_free(node); }
+  const sender = core.port_msg_sender(node);
+  const bytes = seg.read(node + N_DATA, core.port_msg_len(node));
+  core.port_msg_free(node);
+  return new PortMessage(seg, codec, codec.decode(bytes), sender, port, receipt);
 }
 
 /**

@@ -32,6 +32,19 @@ switch (d.role) {
     report({ ok });
     break;
   }
+  case 'call-until-dead': {   // call a named port until it fails: the server is killed meanwhile
+    const port = rt.port(d.name, { codec: 'json' });
+    let calls = 0;
+    report({ ready: true });
+    try {
+      for (;;) {
+        const r = port.call({ id: d.id, i: calls });
+        if (r.id !== d.id || r.i !== calls) throw new Error(`reply ${JSON.stringify(r)} to ${d.id}/${calls}`);
+        calls++;
+      }
+    } catch (e) { report({ calls, error: e.name }); }
+    break;
+  }
   case 'receive-foreign': {   // a port this thread does not own: receive fails, send works
     const port = rt.open(d.port);
     port.codec = rt.messageCodec;
