@@ -154,15 +154,27 @@ export const roles = {
         return { ms: performance.now() - t0, count };
       };
     },
+    // One handler for every repetition, counting in total: a repetition's first ping may
+    // arrive before the harness's message that starts it (a handler installed per repetition
+    // let the previous one answer it, and the new one then waited for ever).
     pong: () => {
       let port;
+      let total = 0;
+      let target = 0;
+      let wake = null;
       return async (msg) => {
-        if (msg.port) { port = msg.port; return 'ok'; }
-        let count = 0;
-        await new Promise((done) => {
-          port.onmessage = (e) => { count++; port.postMessage(e.data); if (count === msg.n) done(); };
-        });
-        return { count };
+        if (msg.port) {
+          port = msg.port;
+          port.onmessage = (e) => {
+            port.postMessage(e.data);
+            if (++total >= target && wake) { const w = wake; wake = null; w(); }
+          };
+          return 'ok';
+        }
+        const start = target;
+        target += msg.n;
+        if (total < target) await new Promise((done) => { wake = done; });
+        return { count: total - start };
       };
     },
   },
