@@ -4,15 +4,16 @@
 // creation and kept on a free list. Queued nodes hang on 32 FIFO lists, one per priority,
 // with a bitmap of the non-empty ones; receive takes the head of the highest set bit (the
 // oldest message of the highest priority). Lists, free list, count and bitmap are guarded
-// by the internal lock, held for a few instructions: bytes are copied outside it.
+// by the internal lock. Messages up to SHORT bytes are copied under it (one lock stretch per
+// operation, and nothing to lose if the thread is killed); longer ones outside it.
 //
 //   send:    lock; pop a free node (none: E_AGAIN, the queue is full: nothing is displaced);
-//            unlock; copy in; lock; append to list[prio]; set its bit; count++; on
-//            0 → 1 with a notify registration and no receiver waiting: fire it (once) and drop
-//            the registration; unlock; signal notEmpty
+//            copy in (long: unlock around the copy); append to list[prio]; set its bit;
+//            count++; on 0 → 1 with a notify registration and no receiver waiting: fire it
+//            (once) and drop the registration; unlock; signal notEmpty
 //   receive: lock; highest bit → unlink the head (a message longer than the caller's
-//            buffer stays: E_TOO_LARGE); count--; unlock; copy out; lock; free the node;
-//            unlock; signal notFull
+//            buffer stays: E_TOO_LARGE); count--; take its receipt; copy out (long: unlock
+//            around the copy); free the node; unlock; signal notFull
 // Waiting: notEmpty / notFull are eventcounts (eventcount.ts): a waiter reads the sequence,
 // tries, and waits for the sequence to move. Receivers count themselves in `receivers
 // waiting` while they wait, which is what mq_notify's "only when no receiver is blocked"
@@ -45,6 +46,8 @@ const F_HEADS: usize = OBJ_HEADER + 64;
 const F_TAILS: usize = OBJ_HEADER + 192;
 export const MQ_SIZE: usize = OBJ_HEADER + 320;
 export const MQ_PRIORITIES: u32 = 32;
+/** Messages up to this size are copied under the lock: one lock stretch per send or receive. */
+const SHORT: u32 = 512;
 
 const N_NEXT: usize = 0;
 const N_LEN: usize = 4;
@@ -83,15 +86,19 @@ export function mq_send_from(obj: usize, src: usize, len: u32, prio: u32, receip
   if (prio >= MQ_PRIORITIES) return E_INVAL;
   lockAcquire(obj + F_LOCK);
   const node = <usize>load<u32>(obj, F_FREE);
-  if (node != 0) store<u32>(obj, load<u32>(node, N_NEXT), F_FREE);
-  lockRelease(obj + F_LOCK);
-  if (node == 0) return E_AGAIN;
-  memory.copy(node + N_DATA, src, <usize>len);
+  if (node == 0) { lockRelease(obj + F_LOCK); return E_AGAIN; }
+  store<u32>(obj, load<u32>(node, N_NEXT), F_FREE);
+  if (len > SHORT) {              // a long copy outside the lock (a kill meanwhile loses the node)
+    lockRelease(obj + F_LOCK);
+    memory.copy(node + N_DATA, src, <usize>len);
+    lockAcquire(obj + F_LOCK);
+  } else {
+    memory.copy(node + N_DATA, src, <usize>len);
+  }
   store<u32>(node, len, N_LEN);
   store<u32>(node, prio, N_PRIO);
   store<u32>(node, <u32>receipt, N_RECEIPT);
   store<u32>(node, 0, N_NEXT);
-  lockAcquire(obj + F_LOCK);
   const last = <usize>load<u32>(tail(obj, prio));
   if (last != 0) store<u32>(last, <u32>node, N_NEXT); else store<u32>(head(obj, prio), <u32>node);
   store<u32>(tail(obj, prio), <u32>node);
@@ -133,9 +140,13 @@ export function mq_recv_into(obj: usize, dst: usize, cap: u32): i32 {
   atomic.sub<u32>(obj + F_COUNT, 1);
   const r = <usize>load<u32>(node, N_RECEIPT);   // taken with the unlink (receipt.ts: kill safety)
   if (r != 0) receiptTaken(r, obj);
-  lockRelease(obj + F_LOCK);
-  memory.copy(dst, node + N_DATA, <usize>len);
-  lockAcquire(obj + F_LOCK);
+  if (len > SHORT) {              // a long copy outside the lock (a kill meanwhile loses the node)
+    lockRelease(obj + F_LOCK);
+    memory.copy(dst, node + N_DATA, <usize>len);
+    lockAcquire(obj + F_LOCK);
+  } else {
+    memory.copy(dst, node + N_DATA, <usize>len);
+  }
   store<u32>(node, load<u32>(obj, F_FREE), N_NEXT);
   store<u32>(obj, <u32>node, F_FREE);
   lockRelease(obj + F_LOCK);
