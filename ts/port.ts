@@ -18,15 +18,15 @@ export class PortMessage<T = Uint8Array> {
   readonly value: T;
   /** The sending thread's id. */
   readonly sender: number;
-  /** The port it came through (for a port set; null for a thread's default port). */
-  readonly port: Port<T> | null;
+  /** The port it came through (a port set says which member; rt.defaultPort() for direct messages). */
+  readonly port: Port<T>;
   readonly #seg: Segment;
   readonly #codec: Codec<T>;
   /** The receipt this thread owes an ack or reply on (0: none). */
   #receipt: number;
 
   /** @internal */
-  constructor(seg: Segment, codec: Codec<T>, value: T, sender: number, port: Port<T> | null, receipt: number) {
+  constructor(seg: Segment, codec: Codec<T>, value: T, sender: number, port: Port<T>, receipt: number) {
     this.#seg = seg;
     this.#codec = codec;
     this.value = value;
@@ -77,7 +77,7 @@ function newNode(seg: Segment, bytes: Uint8Array, what: string): number {
 }
 
 /** Read a received node into a message: its bytes copied out and the node freed before decoding. */
-function readNode<T>(seg: Segment, node: number, codec: Codec<T>, port: Port<T> | null): PortMessage<T> {
+function readNode<T>(seg: Segment, node: number, codec: Codec<T>, port: Port<T>): PortMessage<T> {
   const core = seg.core;
   const receipt = core.receipt_last();
   const sender = core.port_msg_sender(node);
