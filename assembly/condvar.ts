@@ -11,7 +11,7 @@
 // The relock ignores the timeout (as pthread_cond_timedwait does) and reports owner death.
 import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_OWNER_DEAD } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
-import { waitWhile, deadlineFrom, wake, TIMED_OUT } from './futex';
+import { waitWhile, deadlineFrom, wake, TIMED_OUT, maskInterrupts, unmaskInterrupts } from './futex';
 import { mutexUnlock, mutexLock, mutex_owner } from './mutex';
 import { selfTid, armWait, wait_value } from './local';
 
@@ -37,7 +37,9 @@ function cvWait(cvObj: usize, cv: usize, mutexObj: usize, timeoutMs: f64): i32 {
   const seq = wait_value();
   const r = waitWhile(cv + C_SEQ, seq, deadlineFrom(timeoutMs));
   cvEnd(cv);
+  maskInterrupts();   // the relock must complete: an interrupt ends the wait, not the relock
   const relock = mutexLock(mutexObj, mutexObj + OBJ_HEADER, -1);
+  unmaskInterrupts();
   if (relock == E_OWNER_DEAD || relock == E_CLOSED) return relock;
   if (objRemoved(cvObj)) return E_CLOSED;
   return r == TIMED_OUT && atomic.load<i32>(cv, C_SEQ) == seq ? E_TIMEOUT : OK;

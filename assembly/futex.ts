@@ -12,7 +12,18 @@
 // between SPIN_MIN (~0.4 us) and SPIN_MAX (~100 us) of re-reading one word.
 //
 // Deadlines are absolute times on the host's clock (ms); a deadline < 0 means none.
-import { canBlock, now } from './local';
+//
+// Interrupts (rt.interrupt(tid), the way a signal ends a blocking call): the interrupter sets
+// the target's pending flag in the thread table, then wakes the address the target says it
+// is parked on. A park checks the flag before and after publishing that address, and sleeps
+// in slices of INTERRUPT_SLICE_MS, so an interrupt that lands between the check and the sleep
+// is seen within one slice. An interrupted park returns TIMED_OUT and expired() says true:
+// every protocol's timeout path (give up, leave the object as it was) runs, and the host
+// turns the timeout into InterruptedError when it finds the flag (thread_take_interrupt).
+// Waits that must complete (the internal lock, a condition's relock) mask interrupts.
+import { canBlock, now, selfTid } from './local';
+import { slotOf, isAlive, S_INTR, S_PARKED } from './threads';
+import { OK, E_DEAD_PEER } from './status';
 
 export const WAITED: i32 = 0;      // woken (or spurious): re-check the condition
 export const NOT_EQUAL: i32 = 1;   // the word had already changed
@@ -36,9 +47,20 @@ function remainingNs(deadline: f64): i64 {
   return left <= 0 ? 0 : <i64>(left * 1e6);
 }
 
-/** True once a deadline (from deadlineFrom) has passed. */
+/** True once a deadline (from deadlineFrom) has passed, or an interrupt is pending. */
 export function expired(deadline: f64): bool {
-  return deadline >= 0 && now() >= deadline;
+  return (deadline >= 0 && now() >= deadline) || interruptPending();
+}
+
+const INTERRUPT_SLICE_MS: f64 = 50;
+/** > 0 while the waits of this thread must not be interrupted (thread-local). */
+let masked: i32 = 0;
+export function maskInterrupts(): void { masked++; }
+export function unmaskInterrupts(): void { masked--; }
+
+/** An interrupt waits for this thread's current or next interruptible wait. */
+@inline export function interruptPending(): bool {
+  return masked == 0 && selfTid != 0 && atomic.load<u32>(slotOf(selfTid), S_INTR) != 0;
 }
 
 /** Spin while (word & mask) equals `expected`, for the adaptive budget. True if it changed. */
@@ -76,6 +98,22 @@ export function park(addr: usize, expected: i32, deadline: f64, adapt: bool = tr
     }
     return NOT_EQUAL;
   }
+  if (masked != 0 || selfTid == 0) return sleep(addr, expected, deadline, adapt);
+  const parked = slotOf(selfTid) + S_PARKED;
+  if (interruptPending()) return TIMED_OUT;
+  atomic.store<u32>(parked, <u32>addr);
+  let r: i32 = TIMED_OUT;
+  while (!interruptPending()) {
+    const slice = now() + INTERRUPT_SLICE_MS;
+    r = sleep(addr, expected, deadline >= 0 && deadline < slice ? deadline : slice, adapt);
+    if (r != TIMED_OUT || (deadline >= 0 && now() >= deadline)) break;
+    if (atomic.load<i32>(addr) != expected) { r = NOT_EQUAL; break; }
+  }
+  atomic.store<u32>(parked, 0);
+  return interruptPending() ? TIMED_OUT : r;
+}
+
+function sleep(addr: usize, expected: i32, deadline: f64, adapt: bool): i32 {
   const ns = remainingNs(deadline);
   if (ns == 0) return TIMED_OUT;
   if (!adapt) return memory.atomic.wait32(addr, expected, ns);
@@ -84,6 +122,14 @@ export function park(addr: usize, expected: i32, deadline: f64, adapt: bool = tr
   if (r == WAITED) {
     spinLimit = now() - t0 < SHORT_PARK_MS ? min(spinLimit << 1, SPIN_MAX) : max(spinLimit >> 1, SPIN_MIN);
   }
+  return r;
+}
+
+/** Uninterruptible park (the internal lock: its holder runs a few instructions). */
+export function parkMasked(addr: usize, expected: i32, deadline: f64): i32 {
+  masked++;
+  const r = park(addr, expected, deadline, false);
+  masked--;
   return r;
 }
 
@@ -98,6 +144,25 @@ export function wake(addr: usize, count: i32): i32 {
 }
 
 // ABI
+
+/**
+ * Interrupt thread tid: its current interruptible wait (or its next) ends, and the host
+ * reports InterruptedError. OK, or E_DEAD_PEER when tid is not a living thread.
+ */
+export function thread_interrupt(tid: u32): i32 {
+  if (!isAlive(tid)) return E_DEAD_PEER;
+  const slot = slotOf(tid);
+  atomic.store<u32>(slot, 1, S_INTR);
+  const addr = <usize>atomic.load<u32>(slot, S_PARKED);
+  if (addr != 0) atomic.notify(addr, i32.MAX_VALUE);   // the others woken re-check and park again
+  return OK;
+}
+
+/** 1 if an interrupt was pending for this thread (it is then cleared). */
+export function thread_take_interrupt(): i32 {
+  if (selfTid == 0) return 0;
+  return atomic.xchg<u32>(slotOf(selfTid) + S_INTR, 0) != 0 ? 1 : 0;
+}
 
 /** Block while the word at addr equals expected (spin first). 0 woken, 1 not equal, 2 timed out. */
 export function futex_wait(addr: usize, expected: i32, timeoutMs: f64): i32 {

@@ -11,7 +11,7 @@ export {
   reg_open, reg_last_created, reg_create_anon, reg_retain, reg_release, reg_remove,
   reg_remove_obj, obj_check, reg_count, reg_list, reg_row_size, thread_exit,
 } from './registry';
-export { futex_wait, futex_wake, futex_spin } from './futex';
+export { futex_wait, futex_wake, futex_spin, thread_interrupt, thread_take_interrupt } from './futex';
 export { ec_seq, ec_signal, ec_prepare, ec_wait, ec_spin } from './eventcount';
 export { shm_data, shm_size } from './shm';
 export {
@@ -48,3 +48,5 @@ export {
   port_event, port_wait, port_owner, port_dead, port_count, port_backlog, port_claim, port_set_member, port_wake_addr,
 } from './port';
 export { receipt_new, receipt_state, receipt_receiver, receipt_take_reply, receipt_drop, receipt_ack, receipt_ack_from, receipt_last, receipt_reply_node } from './receipt';
+export { ev_set, ev_reset, ev_is_set, ev_manual, ev_try, ev_wait } from './event';
+export { fp_acquire, fp_publish, fp_next, fp_release, fp_data, fp_meta, fp_meta_len, fp_slots, fp_frame_size, fp_meta_size, fp_state, fp_event, fp_wait } from './framepool';

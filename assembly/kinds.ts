@@ -18,6 +18,8 @@ import { SNAPSHOT_SIZE, snapshotInit, snapshotSummary, snapshotOnDeath, snapshot
 import { MQ_SIZE, mqInit, mqSummary, mqWakeAll, mqDestroy, mqOnDeath } from './mqueue';
 import { CHANNEL_SIZE, channelInit, channelSummary, channelWakeAll, channelDestroy, channelOnDeath } from './channel';
 import { pipeSummary, PIPE_BUF } from './pipe';
+import { FRAMEPOOL_SIZE, framePoolInit, framePoolDestroy, framePoolWakeAll, framePoolOnDeath, framePoolSummary } from './framepool';
+import { EVENT_SIZE, eventInit, eventSummary, eventWakeAll } from './event';
 import { PORT_SIZE, KIND_PORT_, portInit, portSummary, portWakeAll, portDestroy, portOnDeath } from './port';
 import { ONCE_SIZE, LATCH_SIZE, onceSummary, onceOnDeath, onceWakeAll, latchInit, latchSummary, latchWakeAll } from './once';
 
@@ -40,7 +42,9 @@ export const KIND_CHANNEL: u32 = 16;
 export const KIND_PIPE: u32 = 17;
 export const KIND_MQUEUE: u32 = 18;
 export const KIND_PORT: u32 = KIND_PORT_;   // 19
-export const KIND_MAX: u32 = 19;
+export const KIND_EVENT: u32 = 20;
+export const KIND_FRAMEPOOL: u32 = 21;
+export const KIND_MAX: u32 = 21;
 
 /** Total object size (header included) for these creation parameters; < 0 if they are invalid. */
 export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
@@ -62,6 +66,8 @@ export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
     case KIND_CHANNEL: case KIND_PIPE: return CHANNEL_SIZE;
     case KIND_MQUEUE: return MQ_SIZE;
     case KIND_PORT: return PORT_SIZE;
+    case KIND_EVENT: return EVENT_SIZE;
+    case KIND_FRAMEPOOL: return FRAMEPOOL_SIZE;
   }
   return -1;
 }
@@ -79,6 +85,8 @@ export function kindInit(kind: u32, obj: usize, a0: u32, a1: u32, a2: u32, a3: u
     case KIND_PIPE: return channelInit(obj, a0, PIPE_BUF, PIPE_BUF, 0);
     case KIND_MQUEUE: return mqInit(obj, a0, a1);
     case KIND_PORT: return portInit(obj, a0);
+    case KIND_EVENT: return eventInit(obj, a0, a1);
+    case KIND_FRAMEPOOL: return framePoolInit(obj, a0, a1, a2);
   }
   return kind <= KIND_MAX ? OK : E_INVAL;
 }
@@ -104,6 +112,8 @@ export function kindSummary(kind: u32, obj: usize, out: usize): void {
     case KIND_PIPE: pipeSummary(obj, out); break;
     case KIND_MQUEUE: mqSummary(obj, out); break;
     case KIND_PORT: portSummary(obj, out); break;
+    case KIND_EVENT: eventSummary(obj, out); break;
+    case KIND_FRAMEPOOL: framePoolSummary(obj, out); break;
   }
 }
 
@@ -124,6 +134,8 @@ export function kindOnRemove(kind: u32, obj: usize): void {
     case KIND_CHANNEL: case KIND_PIPE: channelWakeAll(obj); break;
     case KIND_MQUEUE: mqWakeAll(obj); break;
     case KIND_PORT: portWakeAll(obj); break;
+    case KIND_EVENT: eventWakeAll(obj); break;
+    case KIND_FRAMEPOOL: framePoolWakeAll(obj); break;
   }
 }
 
@@ -134,6 +146,7 @@ export function kindOnDestroy(kind: u32, obj: usize): void {
     case KIND_CHANNEL: case KIND_PIPE: channelDestroy(obj); break;
     case KIND_MQUEUE: mqDestroy(obj); break;
     case KIND_PORT: portDestroy(obj); break;
+    case KIND_FRAMEPOOL: framePoolDestroy(obj); break;
   }
 }
 
@@ -148,5 +161,6 @@ export function kindOnThreadDeath(kind: u32, obj: usize, tid: u32): void {
     case KIND_CHANNEL: case KIND_PIPE: channelOnDeath(obj, tid); break;
     case KIND_MQUEUE: mqOnDeath(obj, tid); break;
     case KIND_PORT: portOnDeath(obj, tid); break;
+    case KIND_FRAMEPOOL: framePoolOnDeath(obj, tid); break;
   }
 }

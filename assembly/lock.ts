@@ -16,7 +16,7 @@
 // before it takes this lock for the clean-up, so the clean-up itself can recover it). A
 // taken-over section may have been cut short: the users keep theirs restartable (the
 // registry's clean-up pops one reference at a time) or small.
-import { spinWhile, park, deadlineFrom, wake, TIMED_OUT } from './futex';
+import { spinWhile, parkMasked, deadlineFrom, wake, TIMED_OUT } from './futex';
 import { selfTid } from './local';
 import { THREADS, THREAD_SLOT, MAX_THREADS } from './layout';
 
@@ -54,7 +54,7 @@ function lockContended(addr: usize): void {
       if (atomic.cmpxchg<u32>(addr, v, v | CONTENDED) != v) continue;
       v |= CONTENDED;
     }
-    if (park(addr, <i32>v, deadlineFrom(HOLDER_CHECK_MS), false) == TIMED_OUT && holderDead(v)
+    if (parkMasked(addr, <i32>v, deadlineFrom(HOLDER_CHECK_MS)) == TIMED_OUT && holderDead(v)
       && atomic.cmpxchg<u32>(addr, v, me() | CONTENDED) == v) return;
   }
 }

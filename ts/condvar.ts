@@ -5,13 +5,17 @@ import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { LockBase, Mutex } from './mutex';
 import { errorFor, OwnerDiedError, Status, describe } from './errors';
-import { mayBlock, timeoutOf, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, type WaitOptions, type Parked } from './wait';
+import { mayBlock, timeoutOf, checkWaitOptions, parkArmed, abortReason, timeoutError, interruption, deadlineOf, type WaitOptions, type Parked } from './wait';
 import { now } from './platform';
 
 /** The core's answer to a blocking wait: true if notified (or spurious), false if timed out. */
 function waited(rc: number, label: string): boolean {
   if (rc === Status.OK) return true;
-  if (rc === Status.TIMEOUT) return false;
+  if (rc === Status.TIMEOUT) {
+    const interrupted = interruption(`${label}: wait()`);   // a timeout or rt.interrupt
+    if (interrupted) throw interrupted;
+    return false;
+  }
   if (rc === Status.OWNER_DEAD) throw new OwnerDiedError(`${label}: the mutex's holder died while this thread waited; the lock is now yours`, rc);
   throw errorFor(rc, label);
 }

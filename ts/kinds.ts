@@ -21,6 +21,8 @@ export const Kind = {
   pipe: 17,
   mqueue: 18,
   port: 19,
+  event: 20,
+  framepool: 21,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -53,6 +55,8 @@ const stateWords: Record<number, readonly string[]> = {
   [Kind.pipe]: ['chunks', 'writers', 'readers', 'broken'],
   [Kind.mqueue]: ['messages', 'maxMessages', 'receiversWaiting', 'maxMessageSize'],
   [Kind.port]: ['messages', 'backlog', 'owner', 'ownerDied'],
+  [Kind.event]: ['set', 'manual', 'waiters'],
+  [Kind.framepool]: ['slots', 'frameSize', 'free', 'ready'],
 };
 
 export function describeState(kind: number, words: readonly number[]): Record<string, number> {

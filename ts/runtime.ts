@@ -4,7 +4,7 @@
 // between workers that do not trust each other.
 import { compileCore, type ModuleSource } from './core';
 import { Segment, checkSegmentName, type SegmentData, type SegmentOptions, type ObjectInfo, type ThreadInfo } from './segment';
-import { checkInt, describe, NotFoundError, LimitError, Status } from './errors';
+import { checkInt, describe, NotFoundError, LimitError, DeadPeerError, Status } from './errors';
 import { isNode, nodeBuiltin } from './platform';
 import { IpcObject, type ObjectData } from './object';
 import { Kind, kindName } from './kinds';
@@ -19,9 +19,11 @@ import { Barrier } from './barrier';
 import { RwLock } from './rwlock';
 import { Snapshot, type SnapshotCodec } from './snapshot';
 import { Once, Latch } from './once';
+import { Event } from './event';
+import { FramePool } from './framepool';
 import { Channel } from './channel';
 import { Pipe } from './pipe';
-import { Port, PortSet, ThreadPort, ThreadSender, type PortMessage } from './port';
+import { Port, PortSet, ThreadPort, ThreadSender, checkTid as checkThreadId, type PortMessage } from './port';
 import { Server, Connection, listenOn, connectTo, connectToAsync, type ServiceHost, type ConnectOptions } from './service';
 import type { DeliverOptions, Delivery } from './receipt';
 import type { WaitOptions } from './wait';
@@ -78,7 +80,7 @@ const classes = new Map<number, ObjectClass>([
   [Kind.ticketlock, TicketLock], [Kind.peterson, PetersonLock], [Kind.mutex, Mutex], [Kind.semaphore, Semaphore], [Kind.mqueue, MessageQueue],
   [Kind.condvar, CondVar], [Kind.monitor, Monitor], [Kind.barrier, Barrier], [Kind.rwlock, RwLock],
   [Kind.snapshot, Snapshot], [Kind.once, Once], [Kind.latch, Latch], [Kind.channel, Channel],
-  [Kind.pipe, Pipe], [Kind.port, Port],
+  [Kind.pipe, Pipe], [Kind.port, Port], [Kind.event, Event], [Kind.framepool, FramePool],
 ]);
 
 export interface MessageQueueOptions<T = unknown> extends OpenOptions {
@@ -271,6 +273,23 @@ export class Runtime {
   rwLock(name?: string, options: OpenOptions = {}): RwLock { return this.#open(Kind.rwlock, name, options, true, []) as RwLock; }
   once(name?: string, options: OpenOptions = {}): Once { return this.#open(Kind.once, name, options, true, []) as Once; }
 
+  /**
+   * An event (create-or-open): auto-reset by default (each set() lets one wait through),
+   * manual-reset with `manual: true` (set() releases everyone until reset()). `initial`: set
+   * when created. `manual` is checked when it is opened.
+   */
+  event(name?: string, options: OpenOptions & { manual?: boolean; initial?: boolean } = {}): Event {
+    for (const k of ['manual', 'initial'] as const) {
+      if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new TypeError(`${k} must be a boolean, got ${describe(options[k])}`);
+    }
+    const ev = this.#open(Kind.event, name, options, true, [options.manual ? 1 : 0, options.initial ? 1 : 0]) as Event;
+    if (options.manual !== undefined && ev.manual !== options.manual) {
+      ev.dispose();
+      throw new RangeError(`event "${name}" exists as ${ev.manual ? 'manual' : 'auto'}-reset`);
+    }
+    return ev;
+  }
+
   /** A counting semaphore; options apply when it is created, and max/fair are checked when it is opened. */
   semaphore(name?: string, options: SemaphoreOptions = {}): Semaphore {
     const max = options.max ?? 0x7fff_ffff;
@@ -408,6 +427,18 @@ export class Runtime {
   tryReceiveAny(): PortMessage<unknown> | undefined { return this.defaultPort().tryReceive(); }
   receiveAnyAsync(options?: WaitOptions & { from?: number }): Promise<PortMessage<unknown>> { return this.defaultPort().receiveAsync(options); }
 
+  /**
+   * Interrupt thread `tid` (of the first segment, or the one named), the way a signal ends a
+   * blocking call: its current blocking wait (recv, lock, wait, receive, ...) ends with
+   * InterruptedError and leaves the object as a timeout would. With no wait under way, the
+   * interrupt stays pending for its next one. Async waits are cancelled with an AbortSignal
+   * instead. DeadPeerError if the thread is not alive.
+   */
+  interrupt(tid: number, options: { segment?: string } = {}): void {
+    const rc = this.segment(options.segment).core.thread_interrupt(checkThreadId(tid));
+    if (rc < 0) throw new DeadPeerError(`interrupt(${tid}): no such living thread`, rc);
+  }
+
   // ---- services: a named rendezvous point ----
 
   readonly #host: ServiceHost = { open: <O extends IpcObject>(d: ObjectData) => this.open<O>(d), channel: (n, o) => this.channel(n, o) };
@@ -434,6 +465,27 @@ export class Runtime {
   connectAsync<T = Uint8Array>(name: string, options: ConnectOptions & WaitOptions & { codec?: CodecName | Codec<T> } = {}): Promise<Connection<T>> {
     const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
     return connectToAsync(name, this.#open(Kind.port, name, options, false, []) as Port<never>, this.#host, codec, options);
+  }
+
+  /**
+   * A frame pool (create-or-open): `slots` frames of `frameSize` bytes each, handed between
+   * threads without copying, with up to `metaSize` bytes (default 256) of meta per frame.
+   * Without slots and frameSize: open an existing one.
+   */
+  framePool<M = unknown>(name?: string, options: OpenOptions & { slots?: number; frameSize?: number; metaSize?: number; codec?: CodecName | Codec<M> } = {}): FramePool<M> {
+    const create = options.slots !== undefined || options.frameSize !== undefined || name === undefined;
+    if (create) {
+      checkInt(options.slots, 'slots', 1, 4096);
+      checkInt(options.frameSize, 'frameSize', 1, 0x4000_0000);
+    }
+    const metaSize = checkInt(options.metaSize ?? 256, 'metaSize', 0, 65536);
+    const pool = this.#open(Kind.framepool, name, options, create, [options.slots ?? 0, options.frameSize ?? 0, metaSize]) as FramePool<M>;
+    if (create && (pool.slots !== options.slots || pool.frameSize !== options.frameSize)) {
+      pool.dispose();
+      throw new RangeError(`frame pool "${name}" exists with ${pool.slots} slots of ${pool.frameSize} bytes`);
+    }
+    if (options.codec !== undefined) pool.codec = resolveCodec(options.codec);
+    return pool;
   }
 
   /** A snapshot: versions published by pointer swap, read wait-free. */

@@ -143,8 +143,13 @@ export class Segment {
       tid = check(core.thread_register(hostId), `segment "${name}"`);
       check(core.thread_adopt(tid, hostId), `segment "${name}"`);
     }
-    return new Segment(name, memory, core, tid);
+    const seg = new Segment(name, memory, core, tid);
+    Segment.attached.add(seg);
+    return seg;
   }
+
+  /** The segments this thread is attached to (its interrupts are looked for in each). */
+  static readonly attached = new Set<Segment>();
 
   /** Plain data another thread attaches with; `tid` pre-registers a thread for it. */
   data(tid?: number): SegmentData {
@@ -385,6 +390,7 @@ export class Segment {
     if (this.#detached) return;
     this.core.thread_exit(this.tid);
     this.#detached = true;
+    Segment.attached.delete(this);
   }
 
   get detached(): boolean { return this.#detached; }

@@ -10,7 +10,7 @@
 // Either way every case is disarmed afterwards, so nothing is left registered.
 import { Channel } from './channel';
 import { describe, Status, ClosedError } from './errors';
-import { checkWaitOptions, parkOn, abortReason, timeoutError, mayBlock, deadlineOf, remaining, type WaitOptions } from './wait';
+import { checkWaitOptions, parkOn, abortReason, timeoutError, mayBlock, deadlineOf, remaining, type WaitOptions, interruption } from './wait';
 import { now } from './platform';
 
 /** A send case: select sends value on channel when it has room. */
@@ -105,6 +105,10 @@ export function select<T>(cases: readonly Case<T>[], timeout?: number): Selected
       parked = core.sel_park(word, polling ? (left < 0 ? 1 : Math.min(left, 1)) : left);
     } finally {
       for (const c of armed) core.ch_sel_disarm(channelOf(c).offset, side(c));
+    }
+    if (parked === Status.TIMEOUT) {
+      const interrupted = interruption('select');
+      if (interrupted) throw interrupted;
     }
     if (parked === Status.TIMEOUT && deadline >= 0 && now() >= deadline) {
       const last = trySelect(cases);

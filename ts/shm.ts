@@ -1,6 +1,7 @@
 // SharedRegion: a named shared memory region (shm_open + mmap), and a futex on its words,
 // the Linux syscall's wait/wake, spin-then-park in the core (assembly/shm.ts, futex.ts).
 import { IpcObject } from './object';
+import { interruption } from './wait';
 import { Kind } from './kinds';
 import { checkInt, checkTimeout, WouldBlockError, Status } from './errors';
 import { canBlock, parkAsync, threadKind } from './platform';
@@ -48,7 +49,12 @@ export class SharedRegion extends IpcObject {
     checkInt(expected, 'expected', -0x8000_0000, 0xffff_ffff);
     const ms = checkTimeout(timeout);
     if (!canBlock) throw new WouldBlockError(`${this.label}: wait() would block a ${threadKind()}; use waitAsync()`, Status.AGAIN);
-    return results[this.segment.core.futex_wait(addr, expected | 0, ms)]!;
+    const r = this.segment.core.futex_wait(addr, expected | 0, ms);
+    if (r === 2) {   // timed out, or ended by rt.interrupt
+      const interrupted = interruption(`${this.label}: wait()`);
+      if (interrupted) throw interrupted;
+    }
+    return results[r]!;
   }
 
   /** The async form of wait(), for any thread. */

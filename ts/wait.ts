@@ -1,7 +1,7 @@
 // The host's side of waiting, shared by every primitive: deadlines, the blocking guard,
 // the async park on the word the core armed, and guards for `using`.
-import type { Segment } from './segment';
-import { checkTimeout, describe, TimeoutError, WouldBlockError, Status } from './errors';
+import { Segment } from './segment';
+import { checkTimeout, describe, TimeoutError, InterruptedError, WouldBlockError, Status } from './errors';
 import { canBlock, now, parkAsync, threadKind } from './platform';
 
 export interface WaitOptions {
@@ -41,8 +41,20 @@ export function mayBlock(what: () => string, asyncForm: string): void {
   if (!canBlock) throw new WouldBlockError(`${what()} would block a ${threadKind()}; use ${asyncForm}`, Status.AGAIN);
 }
 
-export function timeoutError(what: string): TimeoutError {
-  return new TimeoutError(`${what}: timed out`, Status.TIMEOUT);
+/** InterruptedError if this thread has an interrupt pending (it is then cleared), else undefined. */
+export function interruption(what: string): InterruptedError | undefined {
+  for (const seg of Segment.attached) {
+    if (seg.core.thread_take_interrupt() === 1) return new InterruptedError(`${what}: interrupted`, Status.INTERRUPTED);
+  }
+  return undefined;
+}
+
+/**
+ * The error of a wait that ended without its condition: InterruptedError if this thread was
+ * interrupted (rt.interrupt: the core ends an interrupted wait as a timeout), else TimeoutError.
+ */
+export function timeoutError(what: string): TimeoutError | InterruptedError {
+  return interruption(what) ?? new TimeoutError(`${what}: timed out`, Status.TIMEOUT);
 }
 
 export type Parked = 'woken' | 'timeout' | 'aborted';
