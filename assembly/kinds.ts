@@ -19,6 +19,7 @@ import { MQ_SIZE, mqInit, mqSummary, mqWakeAll, mqDestroy, mqOnDeath } from './m
 import { CHANNEL_SIZE, channelInit, channelSummary, channelWakeAll, channelDestroy, channelOnDeath } from './channel';
 import { pipeSummary, PIPE_BUF } from './pipe';
 import { FRAMEPOOL_SIZE, framePoolInit, framePoolDestroy, framePoolWakeAll, framePoolOnDeath, framePoolSummary } from './framepool';
+import { TOPIC_SIZE, topicInit, topicDestroy, topicWakeAll, topicOnDeath, topicSummary } from './topic';
 import { EVENT_SIZE, eventInit, eventSummary, eventWakeAll } from './event';
 import { PORT_SIZE, KIND_PORT_, portInit, portSummary, portWakeAll, portDestroy, portOnDeath } from './port';
 import { ONCE_SIZE, LATCH_SIZE, onceSummary, onceOnDeath, onceWakeAll, latchInit, latchSummary, latchWakeAll } from './once';
@@ -44,7 +45,8 @@ export const KIND_MQUEUE: u32 = 18;
 export const KIND_PORT: u32 = KIND_PORT_;   // 19
 export const KIND_EVENT: u32 = 20;
 export const KIND_FRAMEPOOL: u32 = 21;
-export const KIND_MAX: u32 = 21;
+export const KIND_TOPIC: u32 = 22;
+export const KIND_MAX: u32 = 22;
 
 /** Total object size (header included) for these creation parameters; < 0 if they are invalid. */
 export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
@@ -68,6 +70,7 @@ export function kindSize(kind: u32, a0: u32, a1: u32, a2: u32, a3: u32): i64 {
     case KIND_PORT: return PORT_SIZE;
     case KIND_EVENT: return EVENT_SIZE;
     case KIND_FRAMEPOOL: return FRAMEPOOL_SIZE;
+    case KIND_TOPIC: return TOPIC_SIZE;
   }
   return -1;
 }
@@ -87,6 +90,7 @@ export function kindInit(kind: u32, obj: usize, a0: u32, a1: u32, a2: u32, a3: u
     case KIND_PORT: return portInit(obj, a0);
     case KIND_EVENT: return eventInit(obj, a0, a1);
     case KIND_FRAMEPOOL: return framePoolInit(obj, a0, a1, a2);
+    case KIND_TOPIC: return topicInit(obj, a0, a1, a2);
   }
   return kind <= KIND_MAX ? OK : E_INVAL;
 }
@@ -114,6 +118,7 @@ export function kindSummary(kind: u32, obj: usize, out: usize): void {
     case KIND_PORT: portSummary(obj, out); break;
     case KIND_EVENT: eventSummary(obj, out); break;
     case KIND_FRAMEPOOL: framePoolSummary(obj, out); break;
+    case KIND_TOPIC: topicSummary(obj, out); break;
   }
 }
 
@@ -136,6 +141,7 @@ export function kindOnRemove(kind: u32, obj: usize): void {
     case KIND_PORT: portWakeAll(obj); break;
     case KIND_EVENT: eventWakeAll(obj); break;
     case KIND_FRAMEPOOL: framePoolWakeAll(obj); break;
+    case KIND_TOPIC: topicWakeAll(obj); break;
   }
 }
 
@@ -147,6 +153,7 @@ export function kindOnDestroy(kind: u32, obj: usize): void {
     case KIND_MQUEUE: mqDestroy(obj); break;
     case KIND_PORT: portDestroy(obj); break;
     case KIND_FRAMEPOOL: framePoolDestroy(obj); break;
+    case KIND_TOPIC: topicDestroy(obj); break;
   }
 }
 
@@ -162,5 +169,6 @@ export function kindOnThreadDeath(kind: u32, obj: usize, tid: u32): void {
     case KIND_MQUEUE: mqOnDeath(obj, tid); break;
     case KIND_PORT: portOnDeath(obj, tid); break;
     case KIND_FRAMEPOOL: framePoolOnDeath(obj, tid); break;
+    case KIND_TOPIC: topicOnDeath(obj, tid); break;
   }
 }

@@ -170,6 +170,17 @@ export interface Core {
   port_claim(obj: number): number;
   port_set_member(obj: number, on: number): number;
   port_wake_addr(): number;
+  topic_publish(obj: number, src: number, len: number, key: number): number;
+  topic_subscribe(obj: number, filter: number, key: number): number;
+  topic_unsubscribe(obj: number, i: number): number;
+  topic_recv(obj: number, i: number, dst: number, cap: number): number;
+  topic_last_lost(): number;
+  topic_last_key(): number;
+  topic_event(obj: number, which: number): number;
+  topic_wait(obj: number, which: number, seen: number, timeoutMs: number): number;
+  topic_policy(obj: number): number;
+  topic_size(obj: number): number;
+  topic_max_message(obj: number): number;
   fp_acquire(obj: number): number;
   fp_publish(obj: number, slot: number, metaLen: number): number;
   fp_next(obj: number): number;

@@ -25,6 +25,8 @@ export type { SnapshotCodec, SnapshotValue } from './snapshot';
 export { Once, Latch } from './once';
 export { Event } from './event';
 export { FramePool } from './framepool';
+export { Topic, Subscription } from './topic';
+export type { TopicMessage, TopicPolicy } from './topic';
 export type { Frame } from './framepool';
 export { Guard } from './wait';
 export type { WaitOptions } from './wait';

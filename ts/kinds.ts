@@ -23,6 +23,7 @@ export const Kind = {
   port: 19,
   event: 20,
   framepool: 21,
+  topic: 22,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -57,6 +58,7 @@ const stateWords: Record<number, readonly string[]> = {
   [Kind.port]: ['messages', 'backlog', 'owner', 'ownerDied'],
   [Kind.event]: ['set', 'manual', 'waiters'],
   [Kind.framepool]: ['slots', 'frameSize', 'free', 'ready'],
+  [Kind.topic]: ['published', 'subscribers', 'capacity', 'overwrite'],
 };
 
 export function describeState(kind: number, words: readonly number[]): Record<string, number> {

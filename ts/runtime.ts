@@ -21,6 +21,7 @@ import { Snapshot, type SnapshotCodec } from './snapshot';
 import { Once, Latch } from './once';
 import { Event } from './event';
 import { FramePool } from './framepool';
+import { Topic, type TopicPolicy } from './topic';
 import { Channel } from './channel';
 import { Pipe } from './pipe';
 import { Port, PortSet, ThreadPort, ThreadSender, checkTid as checkThreadId, type PortMessage } from './port';
@@ -80,7 +81,7 @@ const classes = new Map<number, ObjectClass>([
   [Kind.ticketlock, TicketLock], [Kind.peterson, PetersonLock], [Kind.mutex, Mutex], [Kind.semaphore, Semaphore], [Kind.mqueue, MessageQueue],
   [Kind.condvar, CondVar], [Kind.monitor, Monitor], [Kind.barrier, Barrier], [Kind.rwlock, RwLock],
   [Kind.snapshot, Snapshot], [Kind.once, Once], [Kind.latch, Latch], [Kind.channel, Channel],
-  [Kind.pipe, Pipe], [Kind.port, Port], [Kind.event, Event], [Kind.framepool, FramePool],
+  [Kind.pipe, Pipe], [Kind.port, Port], [Kind.event, Event], [Kind.framepool, FramePool], [Kind.topic, Topic],
 ]);
 
 export interface MessageQueueOptions<T = unknown> extends OpenOptions {
@@ -486,6 +487,26 @@ export class Runtime {
     }
     if (options.codec !== undefined) pool.codec = resolveCodec(options.codec);
     return pool;
+  }
+
+  /**
+   * A topic (publish/subscribe, create-or-open): a ring of `capacity` messages (default
+   * 1024, a power of two) of up to `maxMessageSize` bytes (default 1024, at most 64 KiB).
+   * `policy`: 'block' (default: publishers wait for the slowest subscriber) or 'overwrite'
+   * (slow subscribers lose the oldest messages, and are told how many). Checked when opened.
+   */
+  topic<T = Uint8Array>(name?: string, options: OpenOptions & { capacity?: number; maxMessageSize?: number; policy?: TopicPolicy; codec?: CodecName | Codec<T> } = {}): Topic<T> {
+    const capacity = checkInt(options.capacity ?? 1024, 'capacity', 2, 1 << 20);
+    const size = 2 ** Math.ceil(Math.log2(capacity));
+    const maxMessageSize = checkInt(options.maxMessageSize ?? 1024, 'maxMessageSize', 1, 1 << 16);
+    const policy = options.policy ?? 'block';
+    if (policy !== 'block' && policy !== 'overwrite') throw new TypeError(`policy must be 'block' or 'overwrite', got ${describe(policy)}`);
+    const topic = this.#open(Kind.topic, name, options, true, [size, maxMessageSize, policy === 'overwrite' ? 1 : 0]) as Topic<T>;
+    const wrong = options.policy !== undefined && topic.policy !== policy ? `policy '${topic.policy}'`
+      : options.capacity !== undefined && topic.capacity !== size ? `capacity ${topic.capacity}` : '';
+    if (wrong) { topic.dispose(); throw new RangeError(`topic "${name}" exists with ${wrong}`); }
+    topic.codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
+    return topic;
   }
 
   /** A snapshot: versions published by pointer swap, read wait-free. */
