@@ -25,7 +25,7 @@ if (unknown.length) {
 const selected = wanted.length ? all.filter(({ c }) => wanted.includes(c.name)) : all;
 
 console.log(`wasm-ipc bench: ${os.cpus().length} cores, Node ${process.version}, ${reps} reps per impl (median shown)\n`);
-const widths = [24, 16, 8, 12, 8, 18];
+const widths = [24, 20, 8, 12, 8, 18];
 const line = (cells) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' ');
 console.log(line(['case', 'impl', 'threads', 'median', 'unit', 'ours vs this']) + '\n' + '-'.repeat(92));
 const rows = [];
