@@ -17,6 +17,8 @@ export type { Received, MqAttributes } from './mqueue';
 export { Port, PortSet, PortMessage, ThreadPort, ThreadSender } from './port';
 export type { Confirm, DeliverOptions, Delivery } from './receipt';
 export { Server, Connection } from './service';
+export { expose, wrap, wrapSync, callOptions, currentCall, CallOptions } from './rpc';
+export type { Remote, RemoteSync, CallContext, ExposeOptions } from './rpc';
 export { CondVar, Monitor } from './condvar';
 export { Barrier } from './barrier';
 export { RwLock } from './rwlock';
