@@ -709,6 +709,9 @@ export function ch_arm(obj: usize, send: i32, registered: i32): i32 {
   return armWait(obj + seqF, seq);
 }
 
+/** The word a side's async waiters park on (send = 1: room; 0: messages). */
+export function ch_wait_word(obj: usize, send: i32): usize { return obj + (send ? F_NOT_FULL : F_NOT_EMPTY); }
+
 /** Stop waiting without having been woken (timeout, abort): drop the waiter count. */
 export function ch_disarm(obj: usize, send: i32): void {
   atomic.sub<u32>(obj + (send ? F_SEND_WAITING : F_RECV_WAITING), 1);

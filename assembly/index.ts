@@ -34,7 +34,7 @@ export {
 export { snap_reserve, snap_cancel, snap_commit, snap_read_begin, snap_read_end, snap_version, snap_version_addr } from './snapshot';
 export { once_begin, once_finish, once_wait, once_done, latch_count_down, latch_step, latch_wait, latch_count } from './once';
 export {
-  ch_reserve, ch_reserve_receipt, ch_data, ch_len, ch_commit, ch_last_pos, ch_send_from, ch_recv_into, ch_sel_arm, ch_sel_disarm, sel_begin, sel_park,
+  ch_reserve, ch_reserve_receipt, ch_wait_word, ch_data, ch_len, ch_commit, ch_last_pos, ch_send_from, ch_recv_into, ch_sel_arm, ch_sel_disarm, sel_begin, sel_park,
   ch_send_batch, ch_recv_batch, ch_take, ch_release, ch_free_block, ch_arm, ch_disarm,
   ch_wait, ch_register, ch_reserve_urgent, ch_commit_urgent, ch_taken, ch_withdraw, ch_arm_taken, ch_wait_taken, ch_close, ch_closed, ch_depth, ch_capacity, ch_max_message, ch_inline_max, ch_flags,
 } from './channel';
@@ -51,3 +51,4 @@ export { receipt_new, receipt_state, receipt_receiver, receipt_take_reply, recei
 export { ev_set, ev_reset, ev_is_set, ev_manual, ev_try, ev_wait } from './event';
 export { fp_acquire, fp_publish, fp_next, fp_release, fp_data, fp_meta, fp_meta_len, fp_slots, fp_frame_size, fp_meta_size, fp_state, fp_event, fp_wait } from './framepool';
 export { topic_publish, topic_subscribe, topic_unsubscribe, topic_recv, topic_last_lost, topic_last_key, topic_event, topic_wait, topic_policy, topic_size, topic_max_message } from './topic';
+export { task_queue, task_start, task_cancel, task_state_addr, task_state, task_worker, task_start_ms, task_finish, task_busy } from './pool';

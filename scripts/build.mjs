@@ -18,10 +18,16 @@ const common = {
   logLevel: 'warning',
   external: ['msgpackr-extract'],
 };
-await Promise.all([
-  esbuild.build({ ...common, platform: 'node', target: 'node20', outfile: 'dist/node/index.js' }),
-  esbuild.build({ ...common, platform: 'browser', target: 'es2022', outfile: 'dist/browser/index.js', external: ['node:*', 'msgpackr-extract'] }),
-]);
+// index.js, and pool-worker.js: the worker pool's bootstrap, next to it (ts/pool-worker.ts)
+const builds = [];
+for (const entry of ['index', 'pool-worker']) {
+  const entryPoints = [`ts/${entry}.ts`];
+  builds.push(
+    esbuild.build({ ...common, entryPoints, platform: 'node', target: 'node20', outfile: `dist/node/${entry}.js` }),
+    esbuild.build({ ...common, entryPoints, platform: 'browser', target: 'es2022', outfile: `dist/browser/${entry}.js`, external: ['node:*', 'msgpackr-extract'] }),
+  );
+}
+await Promise.all(builds);
 
 run('tsc', ['-p', 'tsconfig.json']);
 for (const dir of ['node', 'browser']) {

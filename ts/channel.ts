@@ -157,6 +157,19 @@ export class Channel<T = Uint8Array> extends IpcObject {
     return !this.rendezvous || this.core.ch_taken(this.offset, this.#sentPos) === 1 || this.core.ch_withdraw(this.offset, this.#sentPos) !== Status.OK;
   }
 
+  /**
+   * @internal Send if there is room now, with a receipt of level 'received' that the caller
+   * keeps: its offset (read core.receipt_state / receipt_receiver, then core.receipt_drop),
+   * or 0 when full. The worker pool tracks which thread took each task with it.
+   */
+  trySendTracked(bytes: Uint8Array): number {
+    this.live();
+    const receipt = new Receipt(this.segment, 1);
+    let sent = false;
+    try { sent = this.#trySend(bytes, receipt.offset); } finally { if (!sent) receipt.discard(); }
+    return sent ? receipt.offset : 0;
+  }
+
   async sendAsync(value: T, options?: WaitOptions): Promise<void> {
     this.live();
     const bytes = this.#encode(value);
@@ -571,7 +584,11 @@ export class Channel<T = Uint8Array> extends IpcObject {
   }
 
   /** Retry `attempt` until it succeeds, parking asynchronously between tries. */
-  async #untilAsync(send: 0 | 1, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
+  #untilAsync(send: 0 | 1, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
+    return this.tracked(() => this.#untilAsync_(send, attempt, what, options));
+  }
+
+  async #untilAsync_(send: 0 | 1, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
     const { deadline, signal } = checkWaitOptions(options);
     const core = this.core;
     let registered = 0;
@@ -581,6 +598,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
         if (core.ch_arm(this.offset, send, registered) === Status.OK) { registered = 0; continue; }
         registered = 1;
         const parked = await parkArmed(this.segment, deadline, signal);
+        this.live();                      // disposed meanwhile: ClosedError
         if (parked === 'aborted') throw abortReason(signal);
         if (parked === 'timeout' && !attempt()) throw timeoutError(`${this.label}: ${what}`);
         if (parked === 'timeout') return;
@@ -588,6 +606,11 @@ export class Channel<T = Uint8Array> extends IpcObject {
     } finally {
       if (registered) core.ch_disarm(this.offset, send);
     }
+  }
+
+  /** Wake the async waiters of both sides (dispose() while they wait). */
+  protected override wakeWaiters(): void {
+    for (const side of [0, 1]) this.core.futex_wake(this.core.ch_wait_word(this.offset, side), -1);
   }
 
   // ---- state ----

@@ -152,6 +152,7 @@ export interface Core {
   mq_max_messages(obj: number): number;
   mq_max_size(obj: number): number;
   ch_reserve_receipt(obj: number, len: number, receipt: number): number;
+  ch_wait_word(obj: number, send: number): number;
   port_msg(len: number): number;
   port_msg_free(node: number): void;
   port_send(obj: number, node: number, receipt: number): number;
@@ -170,6 +171,15 @@ export interface Core {
   port_claim(obj: number): number;
   port_set_member(obj: number, on: number): number;
   port_wake_addr(): number;
+  task_queue(table: number, mask: number, id: number): void;
+  task_start(table: number, mask: number, id: number, worker: number, startMs: number): number;
+  task_cancel(table: number, mask: number, id: number): number;
+  task_state_addr(table: number, mask: number, id: number): number;
+  task_state(table: number, mask: number, id: number): number;
+  task_worker(table: number, mask: number, id: number): number;
+  task_start_ms(table: number, mask: number, id: number): number;
+  task_finish(table: number, mask: number, id: number): void;
+  task_busy(table: number, mask: number, id: number): number;
   topic_publish(obj: number, src: number, len: number, key: number): number;
   topic_subscribe(obj: number, filter: number, key: number): number;
   topic_unsubscribe(obj: number, i: number): number;

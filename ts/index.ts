@@ -17,6 +17,8 @@ export type { Received, MqAttributes } from './mqueue';
 export { Port, PortSet, PortMessage, ThreadPort, ThreadSender } from './port';
 export type { Confirm, DeliverOptions, Delivery } from './receipt';
 export { Server, Connection } from './service';
+export { WorkerPool, taskSignal } from './pool';
+export type { WorkerPoolOptions, RunOptions, PoolStats, Percentiles } from './pool';
 export { expose, wrap, wrapSync, callOptions, currentCall, CallOptions } from './rpc';
 export type { Remote, RemoteSync, CallContext, ExposeOptions } from './rpc';
 export { CondVar, Monitor } from './condvar';

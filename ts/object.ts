@@ -25,6 +25,9 @@ export abstract class IpcObject {
   readonly name: string | null;
   abstract readonly kind: number;
   #closed = false;
+  /** Async waits under way on this handle: dispose() keeps the reference until they end. */
+  #waits = 0;
+  #releaseWhenIdle = false;
 
   constructor(segment: Segment, offset: number, serial: number, name: string | null) {
     this.segment = segment;
@@ -62,11 +65,30 @@ export abstract class IpcObject {
     return !this.#closed && this.segment.core.obj_check(this.offset, this.kind, this.serial) === 0;
   }
 
-  /** Drop this thread's reference. A removed or unnamed object is freed with its last reference. */
+  /**
+   * Drop this thread's reference. A removed or unnamed object is freed with its last
+   * reference. Async waits under way on this handle end with ClosedError first (the
+   * reference is dropped when the last one ends), so none touches freed memory.
+   */
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#waits > 0) { this.#releaseWhenIdle = true; this.wakeWaiters(); return; }
     this.segment.core.reg_release(this.offset, this.serial);
+  }
+
+  /** Wake this handle's async waiters (so that they see the handle closed). Kinds override it. */
+  protected wakeWaiters(): void {}
+
+  /** Run an async wait on this handle: counted, so that dispose() defers the release until it ends. */
+  protected async tracked<T>(wait: () => Promise<T>): Promise<T> {
+    this.#waits++;
+    try { return await wait(); } finally {
+      if (--this.#waits === 0 && this.#releaseWhenIdle) {
+        this.#releaseWhenIdle = false;
+        this.segment.core.reg_release(this.offset, this.serial);
+      }
+    }
   }
 
   /** The same as dispose() for every kind but Channel, whose close() ends the stream. */

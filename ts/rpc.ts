@@ -13,7 +13,7 @@ import { now } from './platform';
 
 /** A request, a cancellation, or a reply. */
 type Request = { i: string; m: string; a: unknown[] } | { cancel: string };
-type Reply = { ok: unknown } | { err: { name: string; message: string; stack?: string; props?: Record<string, unknown> } } | { thrown: unknown };
+export type Reply = { ok: unknown } | { err: { name: string; message: string; stack?: string; props?: Record<string, unknown> } } | { thrown: unknown };
 
 /** Per-call options: pass `callOptions({ timeout, signal })` as a call's last argument. */
 export class CallOptions {
@@ -132,7 +132,7 @@ function success(method: string, value: unknown): Reply {
   return { ok: value };
 }
 
-function failure(e: unknown): Reply {
+export function failure(e: unknown): Reply {
   if (e instanceof Error) {
     const props: Record<string, unknown> = {};
     for (const k of Object.keys(e)) {
@@ -145,7 +145,7 @@ function failure(e: unknown): Reply {
 }
 
 /** Rebuild what the callee threw: an Error with its name, message and stack, or the value itself. */
-function unpack(r: Reply): unknown {
+export function unpack(r: Reply): unknown {
   if ('ok' in r) return r.ok;
   if ('thrown' in r) throw r.thrown;
   const e = new Error(r.err.message);

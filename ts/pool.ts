@@ -1,0 +1,532 @@
+// WorkerPool: tasks to a pool of workers through shared memory, in Node and browsers.
+//
+// Tasks go through one MPMC channel, results come back through another; both carry msgpack.
+// Idle workers park in a blocking receive (a futex: no polling). Each task is sent with a
+// receipt (assembly/receipt.ts), which the core settles inside the take with the taking
+// thread's id: when a worker dies, exactly the tasks it had taken (running, or taken a
+// moment before its death) fail, and the others stay queued for the rest. A task table
+// (assembly/pool.ts) lets a queued task be withdrawn, a running one be told to abort, and a
+// timeout be counted from the task's start. A worker that dies is replaced.
+import { Runtime } from './runtime';
+import type { Channel } from './channel';
+import type { SharedRegion } from './shm';
+import type { AtomicInt } from './atomicint';
+import type { ObjectData } from './object';
+import { ClosedError, DeadPeerError, LimitError, TimeoutError, checkInt, describe, Status } from './errors';
+import { msgpackCodec } from './codec';
+import { abortReason, parkOn } from './wait';
+import { now, isNode } from './platform';
+import { checkSerializable, failure, unpack, type Reply } from './rpc';
+
+export interface WorkerPoolOptions {
+  /** The module whose exported functions are the tasks (a path or URL the workers import). */
+  filename: string | URL;
+  /** Workers. Default: the machine's hardware concurrency. */
+  size?: number;
+  /** Tasks waiting to start before run() refuses more (LimitError). Default: unlimited. */
+  maxQueue?: number;
+  /** Run in this runtime's first segment (default: a runtime of the pool's own). */
+  runtime?: Runtime;
+}
+
+export interface RunOptions {
+  /** Abort: a queued task is withdrawn; a running one sees its taskSignal() abort. */
+  signal?: AbortSignal;
+  /** ms from the moment the task starts running (TimeoutError). */
+  timeout?: number;
+}
+
+export interface Percentiles { p50: number; p90: number; p99: number }
+export interface PoolStats {
+  workers: number;
+  /** Share of the workers' time spent running tasks since the pool started (0–1). */
+  utilization: number;
+  /** Tasks waiting to start. */
+  queueDepth: number;
+  completed: number;
+  failed: number;
+  /** ms from run() to the task's start, and from its start to its end (last 10 000 tasks). */
+  waitMs: Percentiles;
+  runMs: Percentiles;
+}
+
+const TABLE = 1 << 16;            // task table entries: tasks in flight stay below this
+const RING = 4096;
+const STOP = -1;                  // a task id that tells a worker to exit
+const HELLO = -1;                 // a result id: a worker says which thread it is
+const WATCHDOG_MS = 10;
+const GRACE_MS = 100;             // a synchronous task past its timeout gets this long, then its worker goes
+const SAMPLES = 10_000;
+
+interface Pending {
+  id: number;
+  name: string;
+  bytes: Uint8Array;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  receipt: number;                // 0 until sent
+  queuedAt: number;
+  timeout: number;                // -1: none
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/** What a worker is handed. */
+interface WorkerData {
+  filename: string; index: number; epoch: number; mask: number;
+  tasks: ObjectData; results: ObjectData; table: ObjectData; started: ObjectData;
+}
+
+const isUrl = (f: string): boolean => /^[a-z][a-z0-9+.-]*:/i.test(f);
+
+export class WorkerPool {
+  readonly size: number;
+  readonly maxQueue: number;
+  readonly #filename: string;
+  readonly #ready: Promise<void>;
+  #started_ = false;
+  #rt!: Runtime;
+  #ownRuntime = false;
+  #tasks!: Channel<Uint8Array>;
+  #results!: Channel<Uint8Array>;
+  #table!: SharedRegion;
+  #started!: AtomicInt;
+  #base = 0;
+  readonly #workers: ({ worker: import('./runtime').SpawnedWorker; tid: number; busySince: number } | undefined)[] = [];
+  readonly #pending = new Map<number, Pending>();
+  readonly #overflow = new Fifo<Pending>();   // tasks the ring had no room for yet
+  #nextId = 0;
+  #sent = 0;
+  #withdrawn = 0;
+  #closing = false;
+  #destroyed = false;
+  readonly #epoch = Date.now();
+  readonly #t0 = now();
+  #busy = 0;
+  #completed = 0;
+  #failed = 0;
+  readonly #wait = new Samples();
+  readonly #run = new Samples();
+  readonly #drainWaiters: (() => void)[] = [];
+  readonly #drainListeners = new Set<() => void>();
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #resultsLoop: Promise<void> | undefined;
+
+  constructor(options: WorkerPoolOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
+    const { filename } = options;
+    if (typeof filename !== 'string' && !(filename instanceof URL)) throw new TypeError(`filename must be a path or URL, got ${describe(filename)}`);
+    const f = String(filename);
+    this.#filename = isUrl(f) ? f : new URL(f, `file://${globalThis.process?.cwd?.() ?? ''}/`).href;
+    const cores = (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 2;
+    this.size = checkInt(options.size ?? cores, 'size', 1, 256);
+    this.maxQueue = options.maxQueue === undefined || options.maxQueue === Infinity ? Infinity : checkInt(options.maxQueue, 'maxQueue', 0, TABLE / 2);
+    this.#ready = this.#start(options.runtime).then(() => { this.#started_ = true; });
+    this.#ready.catch(() => {});
+  }
+
+  /** The pool's workers now (Node worker_threads Workers, or Web Workers). */
+  get workers(): import('./runtime').SpawnedWorker[] { return this.#workers.flatMap((w) => (w ? [w.worker] : [])); }
+
+  /** Resolves once every worker has started (run() waits for it by itself). */
+  ready(): Promise<void> { return this.#ready; }
+
+  async #start(runtime: Runtime | undefined): Promise<void> {
+    this.#ownRuntime = runtime === undefined;
+    this.#rt = runtime ?? await Runtime.create({ size: 4 << 20, maxSize: 1 << 30 });
+    const rt = this.#rt;
+    this.#tasks = rt.channel<Uint8Array>(undefined, { capacity: RING });
+    this.#results = rt.channel<Uint8Array>(undefined, { capacity: RING });
+    // Main counts as a peer on both sides of both channels: workers come and go (a dead one
+    // is replaced), and the channels must not report the other side gone meanwhile.
+    for (const ch of [this.#tasks, this.#results]) { ch.registerAs('sender'); ch.registerAs('receiver'); }
+    this.#table = rt.shm(`wasm-ipc.pool.${this.#epoch}.${Math.random().toString(36).slice(2)}`, { size: TABLE * 16 });
+    this.#base = this.#table.dataOffset;
+    this.#started = rt.atomic();
+    const hellos: Promise<void>[] = [];
+    for (let i = 0; i < this.size; i++) hellos.push(this.#spawn(i));
+    this.#resultsLoop = this.#collect().catch(() => {});
+    await Promise.all(hellos);
+  }
+
+  #helloWaiters = new Map<number, () => void>();
+
+  #spawn(index: number): Promise<void> {
+    const data: WorkerData = {
+      filename: this.#filename, index, epoch: this.#epoch, mask: TABLE - 1,
+      tasks: this.#tasks.toData(), results: this.#results.toData(), table: this.#table.toData(), started: this.#started.toData(),
+    };
+    const worker = this.#rt.spawn(new URL('./pool-worker.js', import.meta.url), { data, name: `wasm-ipc pool worker ${index}` });
+    this.#workers[index] = { worker, tid: 0, busySince: 0 };
+    const died = (): void => this.#died(index, worker);
+    if ('once' in worker) worker.once('exit', died);
+    else worker.addEventListener('error', (e) => { e.preventDefault(); worker.terminate(); died(); });
+    return new Promise((resolve) => this.#helloWaiters.set(index, resolve));
+  }
+
+  // ---- submitting ----
+
+  /**
+   * Run task `name` (an export of the pool's module) with `args` in a worker; resolves with
+   * its result. LimitError when maxQueue tasks are already waiting; ClosedError once closed.
+   */
+  run<R = unknown>(name: string, args: unknown[] = [], options: RunOptions = {}): Promise<R> {
+    try {
+      if (typeof name !== 'string' || name === '') throw new TypeError(`task name must be a non-empty string, got ${describe(name)}`);
+      if (!Array.isArray(args)) throw new TypeError(`args must be an array of arguments, got ${describe(args)}`);
+      if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
+      const timeout = options.timeout === undefined ? -1 : checkInt(options.timeout, 'timeout', 0, 0x7fff_ffff);
+      for (let k = 0; k < args.length; k++) checkSerializable(args[k], () => `${name}: argument ${k}`);
+      if (this.#closing || this.#destroyed) throw new ClosedError('the pool is closed', Status.CLOSED);
+      if (this.queueDepth >= this.maxQueue) throw new LimitError(`the pool's queue is full (maxQueue ${this.maxQueue}); await pool.drained()`, Status.LIMIT);
+      if (options.signal?.aborted) throw abortReason(options.signal);
+      if (!this.#started_) return this.#ready.then(() => this.#submit<R>(name, args, timeout, options.signal));
+      return this.#submit<R>(name, args, timeout, options.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #submit<R>(name: string, args: unknown[], timeout: number, signal: AbortSignal | undefined): Promise<R> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));   // aborted while the pool started
+    const id = this.#nextId = (this.#nextId + 1) & 0x3fff_ffff;
+    this.#wasEmpty = false;
+    return new Promise<R>((resolve, reject) => {
+      const task: Pending = { id, name, bytes: msgpackCodec.encode([id, name, args, timeout]), resolve: resolve as (v: unknown) => void, reject, receipt: 0, queuedAt: now(), timeout, signal };
+      this.#pending.set(id, task);
+      if (signal) {
+        task.onAbort = () => this.#abort(task);
+        signal.addEventListener('abort', task.onAbort, { once: true });
+      }
+      if (this.#overflow.length > 0 || !this.#send(task)) this.#overflow.push(task);
+      if (timeout >= 0) this.#watch();
+    });
+  }
+
+  /** Hand a task to the ring: false when the ring (or the table) has no room now. */
+  #send(task: Pending): boolean {
+    const core = this.#rt.segment().core;
+    if (core.task_busy(this.#base, TABLE - 1, task.id) === 1) return false;   // its entry still holds a task 2^16 ids older
+    core.task_queue(this.#base, TABLE - 1, task.id);
+    const receipt = this.#tasks.trySendTracked(task.bytes);
+    if (receipt === 0) { core.task_finish(this.#base, TABLE - 1, task.id); return false; }
+    task.receipt = receipt;
+    this.#sent++;
+    return true;
+  }
+
+  #pump(): void {
+    for (let t = this.#overflow.peek(); t !== undefined && this.#send(t); t = this.#overflow.peek()) this.#overflow.shift();
+  }
+
+  /** Tasks waiting to start. */
+  get queueDepth(): number {
+    if (!this.#table || this.#destroyed) return this.#overflow.length;
+    return this.#overflow.length + Math.max(0, this.#sent - this.#withdrawn - this.#started.load());
+  }
+
+  // ---- results ----
+
+  async #collect(): Promise<void> {
+    const results = this.#results;
+    try {
+      for (;;) {
+        for (let b = results.tryRecv(); b !== undefined; b = results.tryRecv()) this.#settle(b);
+        this.#pump();
+        this.#checkDrain();
+        if (this.#destroyed) return;
+        this.#settle(await results.recvAsync());
+      }
+    } catch (e) {
+      if (!(e instanceof ClosedError) && !this.#destroyed) throw e;
+    }
+  }
+
+  #settle(bytes: Uint8Array): void {
+    const [id, ok, value, runMs] = msgpackCodec.decode(bytes) as [number, number, unknown, number];
+    if (id === HELLO) {
+      const index = ok, tid = value as number;
+      this.#workers[index]!.tid = tid;
+      this.#helloWaiters.get(index)?.();
+      this.#helloWaiters.delete(index);
+      return;
+    }
+    this.#rt.segment().core.task_finish(this.#base, TABLE - 1, id);
+    const task = this.#pending.get(id);
+    if (!task) return;                                   // aborted or timed out meanwhile
+    this.#forget(task);
+    this.#busy += runMs;
+    this.#run.add(runMs);
+    this.#wait.add(Math.max(0, now() - task.queuedAt - runMs));
+    if (ok) { this.#completed++; task.resolve(value); return; }
+    this.#failed++;
+    const err = (value as { err?: { name: string; message: string } }).err;
+    if (err?.name === 'TimeoutError' && task.timeout >= 0) { task.reject(new TimeoutError(`task "${task.name}": ${err.message}`, Status.TIMEOUT)); return; }
+    try { unpack(value as Reply); } catch (e) { task.reject(e); }
+  }
+
+  /** A task leaves the books: its receipt dropped, its abort listener removed. */
+  #forget(task: Pending): void {
+    this.#pending.delete(task.id);
+    if (task.receipt !== 0) { this.#rt.segment().core.receipt_drop(task.receipt); task.receipt = 0; }
+    if (task.onAbort) task.signal!.removeEventListener('abort', task.onAbort);
+  }
+
+  #fail(task: Pending, error: unknown): void {
+    this.#rt.segment().core.task_finish(this.#base, TABLE - 1, task.id);
+    this.#forget(task);
+    this.#failed++;
+    task.reject(error);
+  }
+
+  #abort(task: Pending): void {
+    if (!this.#pending.has(task.id)) return;
+    if (this.#overflow.remove(task)) { /* never sent */ }
+    else if (this.#rt.segment().core.task_cancel(this.#base, TABLE - 1, task.id) === 1) this.#withdrawn++;
+    this.#forget(task);
+    this.#failed++;
+    task.reject(abortReason(task.signal));
+    this.#checkDrain();
+  }
+
+  // ---- workers dying, timeouts ----
+
+  #died(index: number, worker: unknown): void {
+    const slot = this.#workers[index];
+    if (!slot || slot.worker !== worker) return;
+    this.#workers[index] = undefined;
+    const core = this.#rt.segment().core;
+    const why = slot.busySince < 0 ? 'timed out' : 'died';
+    for (const task of [...this.#pending.values()]) {
+      if (task.receipt === 0 || core.receipt_state(task.receipt) === 0) continue;       // still queued: another worker takes it
+      if (core.receipt_receiver(task.receipt) !== slot.tid) continue;
+      if (why === 'timed out' && core.task_state(this.#base, TABLE - 1, task.id) === 2) {
+        this.#fail(task, new TimeoutError(`task "${task.name}" ran past its timeout of ${task.timeout} ms (its worker was replaced)`, Status.TIMEOUT));
+      } else {
+        this.#fail(task, new DeadPeerError(`task "${task.name}": its worker (thread ${slot.tid}) died while running it`, Status.DEAD_PEER));
+      }
+    }
+    if (!this.#destroyed && !(this.#closing && this.#pending.size === 0)) void this.#spawn(index);
+    this.#checkDrain();
+  }
+
+  /** Synchronous tasks cannot be interrupted: past timeout + grace, their worker is terminated. */
+  #watch(): void {
+    if (this.#watchdog) return;
+    this.#watchdog = setInterval(() => {
+      const core = this.#rt.segment().core;
+      let any = false;
+      for (const task of this.#pending.values()) {
+        if (task.timeout < 0) continue;
+        any = true;
+        if (core.task_state(this.#base, TABLE - 1, task.id) !== 2) continue;
+        const started = this.#epoch + core.task_start_ms(this.#base, TABLE - 1, task.id);
+        if (Date.now() - started < task.timeout + GRACE_MS) continue;
+        const index = core.task_worker(this.#base, TABLE - 1, task.id);
+        const slot = this.#workers[index];
+        if (slot && slot.busySince >= 0) {
+          slot.busySince = -1;
+          void slot.worker.terminate();
+          if (!('once' in slot.worker)) this.#died(index, slot.worker);   // a Web Worker says nothing once terminated
+        }
+      }
+      if (!any) { clearInterval(this.#watchdog); this.#watchdog = undefined; }
+    }, WATCHDOG_MS);
+    (this.#watchdog as { unref?: () => void }).unref?.();
+  }
+
+  // ---- back-pressure ----
+
+  /** Resolves when no task is waiting to start. */
+  drained(): Promise<void> {
+    if (this.queueDepth === 0) return Promise.resolve();
+    return new Promise((r) => this.#drainWaiters.push(r));
+  }
+
+  /** 'drain': called each time the queue empties. */
+  on(event: 'drain', listener: () => void): this {
+    if (event !== 'drain') throw new TypeError(`unknown event ${describe(event)}`);
+    this.#drainListeners.add(listener);
+    return this;
+  }
+  off(event: 'drain', listener: () => void): this { this.#drainListeners.delete(listener); return this; }
+
+  #wasEmpty = true;
+  #checkDrain(): void {
+    if (this.queueDepth !== 0) return;
+    for (const r of this.#drainWaiters.splice(0)) r();
+    if (!this.#wasEmpty) for (const l of this.#drainListeners) l();
+    this.#wasEmpty = true;
+  }
+
+  // ---- shutdown, stats ----
+
+  /** Finish every queued and running task, then stop the workers. run() is refused from now on. */
+  async close(): Promise<void> {
+    if (this.#closing || this.#destroyed) return;
+    this.#closing = true;
+    await this.#ready;
+    while (this.#pending.size > 0) await new Promise((r) => setTimeout(r, 1));
+    const stops = this.#workers.map(() => msgpackCodec.encode([STOP, '', [], -1]));
+    for (const s of stops) await this.#tasks.sendAsync(s);
+    await Promise.all(this.#workers.map((w) => w && exited(w.worker)));
+    await this.#shutdown();
+  }
+
+  /** Stop now: workers are terminated and every pending task rejects with ClosedError. */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    await this.#ready.catch(() => {});
+    for (const task of [...this.#pending.values()]) this.#fail(task, new ClosedError(`task "${task.name}": the pool was destroyed`, Status.CLOSED));
+    this.#overflow.clear();
+    await Promise.all(this.#workers.map((w) => w?.worker.terminate()));
+    await this.#shutdown();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#destroyed = true;
+    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#results.close();          // the results loop ends
+    await this.#resultsLoop;
+    this.#tasks.dispose();
+    this.#results.dispose();
+    this.#table.remove();
+    this.#started.dispose();
+    if (this.#ownRuntime) this.#rt.close();
+  }
+
+  stats(): PoolStats {
+    const elapsed = Math.max(1e-9, now() - this.#t0);
+    return {
+      workers: this.#workers.filter(Boolean).length,
+      utilization: Math.min(1, this.#busy / (elapsed * this.size)),
+      queueDepth: this.queueDepth,
+      completed: this.#completed,
+      failed: this.#failed,
+      waitMs: this.#wait.percentiles(),
+      runMs: this.#run.percentiles(),
+    };
+  }
+}
+
+function exited(worker: import('./runtime').SpawnedWorker): Promise<void> {
+  if ('once' in worker) return new Promise((r) => worker.once('exit', () => r()));
+  return Promise.resolve();
+}
+
+/** The last SAMPLES values, for percentiles. */
+class Samples {
+  readonly #xs = new Float64Array(SAMPLES);
+  #n = 0;
+  add(x: number): void { this.#xs[this.#n++ % SAMPLES] = x; }
+  percentiles(): Percentiles {
+    const n = Math.min(this.#n, SAMPLES);
+    if (n === 0) return { p50: 0, p90: 0, p99: 0 };
+    const s = this.#xs.slice(0, n).sort();
+    const at = (q: number): number => s[Math.min(n - 1, Math.floor(q * n))]!;
+    return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+  }
+}
+
+/** A FIFO with O(1) shift (an array and a head index, compacted as it drains). */
+class Fifo<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+  get length(): number { return this.#items.length - this.#head; }
+  push(x: T): void { this.#items.push(x); }
+  peek(): T | undefined { return this.#head < this.#items.length ? this.#items[this.#head] : undefined; }
+  shift(): T | undefined {
+    const x = this.#items[this.#head++];
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) { this.#items = this.#items.slice(this.#head); this.#head = 0; }
+    return x;
+  }
+  /** Take x out wherever it is (an aborted task): true if it was there. */
+  remove(x: T): boolean {
+    const at = this.#items.indexOf(x, this.#head);
+    if (at < 0) return false;
+    this.#items.splice(at, 1);
+    return true;
+  }
+  clear(): void { this.#items = []; this.#head = 0; }
+}
+
+// ---- the worker side (dist/*/pool-worker.js runs this) ----
+
+// The running task's signal, on globalThis: the task module may import another copy of the
+// library than the worker's bootstrap bundle.
+const SIGNAL = Symbol.for('wasm-ipc.taskSignal');
+const slot = globalThis as unknown as Record<symbol, (() => AbortSignal) | undefined>;
+/** Inside a pool task: its AbortSignal (the run()'s abort, or its timeout). Read it before the first await. */
+export function taskSignal(): AbortSignal {
+  const get = slot[SIGNAL];
+  if (!get) throw new TypeError('taskSignal() is only meaningful inside a pool task, before its first await');
+  return get();
+}
+
+export async function runPoolWorker(): Promise<void> {
+  const rt = await Runtime.attach();
+  const d = rt.data as WorkerData;
+  const mod = await import(d.filename) as Record<string, unknown>;
+  const tasks = rt.open<Channel<Uint8Array>>(d.tasks);
+  const results = rt.open<Channel<Uint8Array>>(d.results);
+  const table = rt.open<SharedRegion>(d.table);
+  const started = rt.open<AtomicInt>(d.started);
+  tasks.registerAs('receiver');
+  const seg = rt.segment();
+  const core = seg.core;
+  const base = table.dataOffset;
+  results.send(msgpackCodec.encode([HELLO, d.index, rt.threadId, 0]));
+  for (;;) {
+    const [id, name, args, timeout] = msgpackCodec.decode(tasks.recv()) as [number, string, unknown[], number];
+    if (id === STOP) break;
+    if (core.task_start(base, d.mask, id, d.index, Date.now() - d.epoch) !== 1) continue;   // withdrawn
+    started.add(1);
+    const t0 = now();
+    let controller: AbortController | undefined;
+    slot[SIGNAL] = () => (controller ??= new AbortController()).signal;
+    let reply: Reply;
+    try {
+      const fn = mod[name];
+      if (typeof fn !== 'function') throw new TypeError(`unknown task "${name}": the pool's module exports no such function`);
+      let r: unknown;
+      try { r = fn(...args); } finally { slot[SIGNAL] = undefined; }
+      if (r instanceof Promise) r = await settleOrAbort(r, seg, core.task_state_addr(base, d.mask, id), timeout, () => (controller ??= new AbortController()));
+      checkSerializable(r, () => `task "${name}": its result`);
+      reply = { ok: r };
+    } catch (e) {
+      reply = failure(e);
+    }
+    const ok = 'ok' in reply ? 1 : 0;
+    results.send(msgpackCodec.encode([id, ok, ok ? (reply as { ok: unknown }).ok : reply, now() - t0]));
+  }
+  rt.close();
+  // exit even if the task module left handles open (timers, channels)
+  const proc = (globalThis as { process?: { exit(code: number): void } }).process;
+  if (isNode && proc) proc.exit(0); else (globalThis as { close?: () => void }).close?.();
+}
+
+/** An async task's result, or its abort (the state word gains ABORT) or timeout, whichever comes first. */
+async function settleOrAbort(task: Promise<unknown>, seg: import('./segment').Segment, stateAddr: number, timeout: number, controller: () => AbortController): Promise<unknown> {
+  const RUNNING = 2;
+  const stop = new AbortController();
+  const deadline = timeout < 0 ? -1 : now() + timeout;
+  const watch = (async () => {
+    for (;;) {
+      const parked = await parkOn(seg, stateAddr, RUNNING, deadline, stop.signal);
+      if (parked === 'aborted') return new Promise<never>(() => {});
+      if (parked === 'timeout') {
+        const e = new TimeoutError(`the task ran past its timeout of ${timeout} ms`, Status.TIMEOUT);
+        controller().abort(e);
+        throw e;
+      }
+      if (seg.word(stateAddr) !== RUNNING) {
+        const e = new Error('the task was aborted');
+        e.name = 'AbortError';
+        controller().abort(e);
+        throw e;
+      }
+    }
+  })();
+  try { return await Promise.race([task, watch]); } finally { stop.abort(); }
+}
