@@ -143,6 +143,10 @@ describe('WorkerPool', () => {
     await expect(pool.run('add', [1, 2], { timeout: -1 })).rejects.toThrow(RangeError);
     expect(() => new WorkerPool({ filename: tasks, size: -1 })).toThrow(RangeError);
     expect(() => new WorkerPool({ filename: 42 as unknown as string })).toThrow(TypeError);
+    const broken = new WorkerPool({ filename: new URL('./workers/no-such-tasks.mjs', import.meta.url), size: 1 });
+    await expect(broken.ready()).rejects.toThrow('could not start');
+    await expect(broken.run('add', [1, 2])).rejects.toThrow('could not start');
+    await broken.destroy();
     await pool.close();
     await expect(pool.run('add', [1, 2])).rejects.toThrow(ClosedError);
   });

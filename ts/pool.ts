@@ -149,7 +149,9 @@ export class WorkerPool {
     await Promise.all(hellos);
   }
 
-  #helloWaiters = new Map<number, () => void>();
+  /** Workers that have not said hello yet: a death before it is a start-up failure (the module did not load). */
+  readonly #helloWaiters = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  #startError: Error | undefined;
 
   #spawn(index: number): Promise<void> {
     const data: WorkerData = {
@@ -161,7 +163,8 @@ export class WorkerPool {
     const died = (): void => this.#died(index, worker);
     if ('once' in worker) worker.once('exit', died);
     else worker.addEventListener('error', (e) => { e.preventDefault(); worker.terminate(); died(); });
-    return new Promise((resolve) => this.#helloWaiters.set(index, resolve));
+    if ('once' in worker) worker.once('error', (e: Error) => { this.#startError ??= e; });
+    return new Promise((resolve, reject) => this.#helloWaiters.set(index, { resolve, reject }));
   }
 
   // ---- submitting ----
@@ -247,7 +250,7 @@ export class WorkerPool {
     if (id === HELLO) {
       const index = ok, tid = value as number;
       this.#workers[index]!.tid = tid;
-      this.#helloWaiters.get(index)?.();
+      this.#helloWaiters.get(index)?.resolve();
       this.#helloWaiters.delete(index);
       return;
     }
@@ -306,7 +309,14 @@ export class WorkerPool {
         this.#fail(task, new DeadPeerError(`task "${task.name}": its worker (thread ${slot.tid}) died while running it`, Status.DEAD_PEER));
       }
     }
-    if (!this.#destroyed && !(this.#closing && this.#pending.size === 0)) void this.#spawn(index);
+    const starting = this.#helloWaiters.get(index);
+    if (starting) {                 // it died before its hello: its module does not load; no retry
+      this.#helloWaiters.delete(index);
+      const why = this.#startError?.message ?? 'it exited at start-up';
+      starting.reject(new TypeError(`pool worker ${index} could not start (${this.#filename}): ${why}`));
+      return;
+    }
+    if (!this.#destroyed && !(this.#closing && this.#pending.size === 0)) void this.#spawn(index).catch(() => {});
     this.#checkDrain();
   }
 
