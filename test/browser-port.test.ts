@@ -33,4 +33,24 @@ describe('in Chromium, ports', () => {
     expect(out.confirm).toBe('processed');
     await page.close();
   });
+
+  it('RPC: the page calls a Web Worker through wrap(); wrapSync() on the page says WouldBlockError', async () => {
+    const page = await chromium.open();
+    const out = await page.evaluate(async () => {
+      const { Runtime, wrap, wrapSync } = (window as any).ipc;
+      const rt = await Runtime.create();
+      rt.messageCodec = 'json';
+      const worker = rt.spawn('/test/browser/rpc-worker.js', { data: { page: rt.threadId } });
+      await rt.receiveAnyAsync({ timeout: 10_000 });
+      const api = wrap(rt.port('calc'));
+      const products = await Promise.all(Array.from({ length: 100 }, (_, i) => api.mul(i, 3)));
+      const err = await api.fail().catch((e: Error) => `${e.name}: ${e.message}`);
+      let blocking = '';
+      try { wrapSync(rt.port('calc')).mul(2, 2); } catch (e: any) { blocking = e.name; }
+      worker.terminate();
+      return { ok: products.every((v: number, i: number) => v === i * 3), err, blocking };
+    });
+    expect(out).toEqual({ ok: true, err: 'SyntaxError: nope', blocking: 'WouldBlockError' });
+    await page.close();
+  });
 });
