@@ -152,6 +152,7 @@ export class WorkerPool {
   /** Workers that have not said hello yet: a death before it is a start-up failure (the module did not load). */
   readonly #helloWaiters = new Map<number, { resolve(): void; reject(e: Error): void }>();
   #startError: Error | undefined;
+  #earlyDeaths = 0;
 
   #spawn(index: number): Promise<void> {
     const data: WorkerData = {
@@ -252,6 +253,7 @@ export class WorkerPool {
       this.#workers[index]!.tid = tid;
       this.#helloWaiters.get(index)?.resolve();
       this.#helloWaiters.delete(index);
+      this.#earlyDeaths = 0;
       return;
     }
     this.#rt.segment().core.task_finish(this.#base, TABLE - 1, id);
@@ -310,11 +312,16 @@ export class WorkerPool {
       }
     }
     const starting = this.#helloWaiters.get(index);
-    if (starting) {                 // it died before its hello: its module does not load; no retry
+    if (starting) {
+      // It died before its hello. At the pool's start, or after several replacements in a
+      // row died so, its module does not load: give up rather than respawn for ever.
       this.#helloWaiters.delete(index);
-      const why = this.#startError?.message ?? 'it exited at start-up';
-      starting.reject(new TypeError(`pool worker ${index} could not start (${this.#filename}): ${why}`));
-      return;
+      if (!this.#started_ || ++this.#earlyDeaths > 8) {
+        const why = this.#startError?.message ?? 'it exited at start-up';
+        starting.reject(new TypeError(`pool worker ${index} could not start (${this.#filename}): ${why}`));
+        return;
+      }
+      starting.resolve();
     }
     if (!this.#destroyed && !(this.#closing && this.#pending.size === 0)) void this.#spawn(index).catch(() => {});
     this.#checkDrain();
