@@ -1,9 +1,13 @@
 // npm run bench [-- [--json] [--reps N] [CASE ...]]
 // Runs every case (or those named), ours and the peers in the same run, and prints a table
-// of medians and of how many times better ours is; --json also writes bench/results/latest.json.
+// of medians and of how many times better ours is. Every run writes bench/results/report.md and
+// one CASE.svg chart per case run; --json also writes bench/results/latest.json.
 import { mkdirSync, writeFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
 import os from 'node:os';
 import { runCase, advantage } from './harness.mjs';
+import { writeReport, fmt } from './report.mjs';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -41,12 +45,14 @@ for (const { c, file } of selected) {
   }
 }
 if (problems.length) console.log(`\nCHECK FAILURES (figures above are not trustworthy):\n  ${problems.join('\n  ')}`);
+const results = new URL('./results/', import.meta.url);
+mkdirSync(results, { recursive: true });
 if (json) {
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify(rows, null, 2) + '\n');
+  writeFileSync(new URL('./latest.json', results), JSON.stringify(rows, null, 2) + '\n');
   console.log('\nwrote bench/results/latest.json');
 }
-
-function fmt(x) {
-  return x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e4 ? `${(x / 1e3).toFixed(1)} k` : String(x);
-}
+const report = writeReport(rows, selected.map(({ c }) => c), fileURLToPath(results), {
+  cores: os.cpus().length, cpu: os.cpus()[0]?.model?.trim(), platform: `${os.platform()} ${os.arch()}`,
+  node: process.version, reps, date: new Date().toISOString(), problems,
+});
+console.log(`${json ? '' : '\n'}wrote ${relative(process.cwd(), report)} (and one SVG chart per case)`);

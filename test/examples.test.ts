@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
-const run = async (name: string): Promise<string> => (await promisify(execFile)(process.execPath, [`examples/${name}`], { timeout: 30_000 })).stdout;
+const run = async (name: string): Promise<string> => (await promisify(execFile)(process.execPath, [`examples/${name}`], { timeout: 60_000 })).stdout;
 
 describe('examples', () => {
   it('hello.mjs', async () => {
@@ -12,11 +12,25 @@ describe('examples', () => {
     expect(out).toMatch(/after the workers exited: 1 thread\(s\), 0 object\(s\)/);
   });
 
-  it('services.mjs', async () => {
+  it('services.mjs (ports, call, a service and its fail-over)', async () => {
     const out = await run('services.mjs');
     expect(out).toContain('2 + 3 = 5');
     expect(out).toMatch(/kv says \{ colour: 'teal' \}/);
     expect(out).toContain('after the kill: DeadPeerError');
     expect(out).toMatch(/the new server says \{ colour: null \}/);
+  });
+
+  it('spooler.js: the race loses jobs, the mutex loses none', async () => {
+    const out = await run('spooler.js');
+    expect(out).toMatch(/without a lock: \d+ of 80000 jobs in the spooler \(\d+ lost\)/);
+    expect(out).toContain('with a mutex:   80000 of 80000 jobs in the spooler\n');
+  });
+
+  it('semaphores.js, bounded-buffer.js, pipeline.js, barrier.js, config.js', async () => {
+    expect(await run('semaphores.js')).toContain('every item exactly once');
+    expect(await run('bounded-buffer.js')).toContain('took 3000 items in order: true');
+    expect(await run('pipeline.js')).toBe('alpha.js\nbeta.js\nmango.js\nzebra.js\n');
+    expect(await run('barrier.js')).toMatch(/after 200 steps: 100\.0 9\d\.\d/);
+    expect(await run('config.js')).toMatch(/inconsistent versions seen: 0/);
   });
 });
