@@ -15,10 +15,12 @@ const xml = (s) => String(s).replace(/[&<>"']/g, (ch) => `&${{ '&': 'amp', '<': 
 const cell = (s) => String(s).replace(/\|/g, '\\|');
 const direction = (c) => (c.better === 'lower' ? 'lower is better' : 'higher is better');
 
-/** "2.10× faster" / "2.10× more", as run.mjs prints it; blank for ours or when ours is missing. */
+/** "2.10× faster" / "2.10× more", as run.mjs prints it (>1: ours wins); spelled out when ours is behind. */
 function versus(c, ours, r) {
   if (r.impl === OURS || !ours) return '—';
-  return `${advantage(c, ours.median, r.median).toFixed(2)}× ${c.better === 'lower' ? 'faster' : 'more'}`;
+  const adv = advantage(c, ours.median, r.median);
+  const [win, lose] = c.better === 'lower' ? ['faster', 'slower'] : ['more', 'less'];
+  return adv >= 1 ? `${adv.toFixed(2)}× ${win}` : `${adv.toFixed(2)}× (ours ${(1 / adv).toFixed(2)}× ${lose})`;
 }
 
 /**
@@ -66,15 +68,16 @@ export function chart(c, rs) {
   const W = 640, labelW = 150, valueW = 120, barH = 18, rowH = 30, top = 48, bottom = 24;
   const plotW = W - labelW - valueW;
   const H = top + rs.length * rowH + bottom;
-  const max = Math.max(...rs.flatMap((r) => [r.median, ...r.runs])) || 1;
-  const x = (v) => labelW + (v / max) * plotW;
+  // Scaled on the medians (one slow outlier run must not squash every bar); whiskers beyond are clipped.
+  const max = Math.max(...rs.map((r) => r.median)) * 1.2 || 1;
+  const x = (v) => labelW + (Math.min(v, max) / max) * plotW;
   const unit = rs[0].unit;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`,
     `<title>${xml(`${c.name}: ${rs[0].metric} (${unit}), ${direction(c)}`)}</title>`,
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold" fill="#212529">${xml(c.name)}</text>`,
-    `<text x="10" y="37" fill="#495057">${xml(`${rs[0].metric}, median ${unit} (${direction(c)}); whiskers: min–max of the runs`)}</text>`,
+    `<text x="10" y="37" fill="#495057">${xml(`${rs[0].metric}, median ${unit} (${direction(c)}); whiskers: min–max of the runs (an arrow runs off the scale)`)}</text>`,
     `<line x1="${labelW}" y1="${top - 4}" x2="${labelW}" y2="${H - bottom + 4}" stroke="#adb5bd"/>`,
   ];
   rs.forEach((r, i) => {
@@ -90,7 +93,9 @@ export function chart(c, rs) {
       out.push(
         `<line x1="${x(lo).toFixed(1)}" y1="${mid}" x2="${x(hi).toFixed(1)}" y2="${mid}" stroke="#212529"/>`,
         `<line x1="${x(lo).toFixed(1)}" y1="${mid - 5}" x2="${x(lo).toFixed(1)}" y2="${mid + 5}" stroke="#212529"/>`,
-        `<line x1="${x(hi).toFixed(1)}" y1="${mid - 5}" x2="${x(hi).toFixed(1)}" y2="${mid + 5}" stroke="#212529"/>`,
+        hi > max // clipped: an arrowhead at the edge instead of a cap
+          ? `<path d="M${x(hi) - 6} ${mid - 4} L${x(hi)} ${mid} L${x(hi) - 6} ${mid + 4}" fill="none" stroke="#212529"/>`
+          : `<line x1="${x(hi).toFixed(1)}" y1="${mid - 5}" x2="${x(hi).toFixed(1)}" y2="${mid + 5}" stroke="#212529"/>`,
       );
     }
     const lx = Math.max(x(r.median), x(hi)) + 6;

@@ -12,6 +12,14 @@ describe('examples', () => {
     expect(out).toMatch(/after the workers exited: 1 thread\(s\), 0 object\(s\)/);
   });
 
+  it('demo.mjs (npm start): the frame pipeline, the ipcs table, the postMessage comparison', async () => {
+    const out = await run('demo.mjs');
+    expect(out).toMatch(/wasm-ipc: 20000 frames of 64 KiB through 3 transform workers, 0 bad, \d+ frames\/s/);
+    expect(out).toMatch(/postMessage \(transfer\): 20000 frames, 0 bad, \d+ frames\/s/);
+    expect(out).toContain("'framepool'");
+    expect(out).toMatch(/wasm-ipc is [\d.]+x postMessage on this pipeline/);
+  });
+
   it('services.mjs (ports, call, a service and its fail-over)', async () => {
     const out = await run('services.mjs');
     expect(out).toContain('2 + 3 = 5');
