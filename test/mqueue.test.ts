@@ -138,4 +138,14 @@ describe('MessageQueue (POSIX mq)', () => {
     expect(got.value.length).toBe(100_000);
     expect(got.value.every((b) => b === 7)).toBe(true);
   });
+  it('disposing a handle while its async wait is under way ends the wait with ClosedError, then frees the object', async () => {
+    const rt = await Runtime.create();
+    rt.segment().staging();                               // the thread's staging block, made on first use
+    const base = rt.segment().stats().bytesInUse;
+    const mq = rt.messageQueue();                         // unnamed: freed with its last reference
+    const pending = mq.receiveAsync();
+    mq.dispose();
+    await expect(pending).rejects.toThrow(ClosedError);
+    expect(rt.segment().stats().bytesInUse).toBe(base);
+  });
 });

@@ -585,7 +585,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
 
   /** Retry `attempt` until it succeeds, parking asynchronously between tries. */
   #untilAsync(send: 0 | 1, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
-    return this.tracked(() => this.#untilAsync_(send, attempt, what, options));
+    return this.tracked(() => this.#untilAsync_(send, attempt, what, options), this.core.ch_wait_word(this.offset, send));
   }
 
   async #untilAsync_(send: 0 | 1, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
@@ -606,11 +606,6 @@ export class Channel<T = Uint8Array> extends IpcObject {
     } finally {
       if (registered) core.ch_disarm(this.offset, send);
     }
-  }
-
-  /** Wake the async waiters of both sides (dispose() while they wait). */
-  protected override wakeWaiters(): void {
-    for (const side of [0, 1]) this.core.futex_wake(this.core.ch_wait_word(this.offset, side), -1);
   }
 
   // ---- state ----

@@ -4,7 +4,7 @@
 import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { MessageTooLargeError, NotOwnerError, errorFor, checkInt, describe, Status } from './errors';
-import { checkWaitOptions, deadlineOf, untilEvent, untilEventAsync, type WaitOptions } from './wait';
+import { deadlineOf, untilEvent, type WaitOptions } from './wait';
 import { jsonCodec, type Codec } from './codec';
 
 /** A slot handed to this thread: its frame in place, and (for a received frame) its meta. */
@@ -122,9 +122,8 @@ export class FramePool<M = unknown> extends IpcObject {
   }
 
   async #async(which: number, take: () => number, what: string, options?: WaitOptions): Promise<Frame<M>> {
-    const { deadline, signal } = checkWaitOptions(options);
     let slot = -1;
-    await untilEventAsync(this.segment, this.core.fp_event(this.offset, which), () => (slot = this.#attempt(take())) >= 0, `${this.label}: ${what}`, deadline, signal);
+    await this.untilAsync(this.core.fp_event(this.offset, which), () => (slot = this.#attempt(take())) >= 0, what, options);
     return this.#frame(slot, which === NEXT);
   }
 

@@ -2,7 +2,7 @@
 import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { ClosedError, MessageTooLargeError, IpcError, errorFor, checkInt, Status } from './errors';
-import { checkWaitOptions, parkOn, deadlineOf, untilEvent, untilEventAsync, type WaitOptions } from './wait';
+import { checkWaitOptions, parkOn, deadlineOf, untilEvent, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
 import { STAGING } from './segment';
 import { Receipt, confirmLevel, ackFrom, type DeliverOptions, type Delivery } from './receipt';
@@ -177,9 +177,8 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
   }
 
   #async(send: number, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {
-    const { deadline, signal } = checkWaitOptions(options);
     const counted = send ? undefined : (delta: number): void => this.core.mq_receivers_waiting(this.offset, delta);
-    return untilEventAsync(this.segment, this.core.mq_event(this.offset, send), attempt, `${this.label}: ${what}`, deadline, signal, counted);
+    return this.untilAsync(this.core.mq_event(this.offset, send), attempt, what, options, counted);
   }
 
   // ---- notify ----

@@ -4,6 +4,7 @@
 import type { Segment } from './segment';
 import { ClosedError, Status, check, errorFor } from './errors';
 import { kindName } from './kinds';
+import { checkWaitOptions, untilEventAsync, type WaitOptions } from './wait';
 
 /** A handle as plain data: it crosses postMessage, and rt.open(data) turns it back into an object. */
 export interface ObjectData {
@@ -25,8 +26,9 @@ export abstract class IpcObject {
   readonly name: string | null;
   abstract readonly kind: number;
   #closed = false;
-  /** Async waits under way on this handle: dispose() keeps the reference until they end. */
+  /** Async waits under way on this handle, and the words they park on: dispose() wakes them and keeps the reference until they end. */
   #waits = 0;
+  readonly #words = new Set<number>();
   #releaseWhenIdle = false;
 
   constructor(segment: Segment, offset: number, serial: number, name: string | null) {
@@ -73,22 +75,36 @@ export abstract class IpcObject {
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#waits > 0) { this.#releaseWhenIdle = true; this.wakeWaiters(); return; }
+    if (this.#waits > 0) {
+      this.#releaseWhenIdle = true;
+      for (const word of this.#words) this.core.futex_wake(word, -1);   // they see the handle closed
+      return;
+    }
     this.segment.core.reg_release(this.offset, this.serial);
   }
 
-  /** Wake this handle's async waiters (so that they see the handle closed). Kinds override it. */
-  protected wakeWaiters(): void {}
-
-  /** Run an async wait on this handle: counted, so that dispose() defers the release until it ends. */
-  protected async tracked<T>(wait: () => Promise<T>): Promise<T> {
+  /**
+   * Run an async wait on this handle that parks on `words`: counted, so that dispose() wakes it
+   * and defers the release until it ends. The wait must call live() after each wake-up.
+   */
+  protected async tracked<T>(wait: () => Promise<T>, ...words: number[]): Promise<T> {
     this.#waits++;
+    for (const w of words) this.#words.add(w);
     try { return await wait(); } finally {
-      if (--this.#waits === 0 && this.#releaseWhenIdle) {
-        this.#releaseWhenIdle = false;
-        this.segment.core.reg_release(this.offset, this.serial);
+      if (--this.#waits === 0) {
+        this.#words.clear();
+        if (this.#releaseWhenIdle) {
+          this.#releaseWhenIdle = false;
+          this.segment.core.reg_release(this.offset, this.serial);
+        }
       }
     }
+  }
+
+  /** The async form over an eventcount (queues, ports, topics, frame pools), tracked: see untilEventAsync. */
+  protected untilAsync(event: number, attempt: () => boolean, what: string, options: WaitOptions | undefined, parked?: (delta: number) => void): Promise<void> {
+    const { deadline, signal } = checkWaitOptions(options);
+    return this.tracked(() => untilEventAsync(this.segment, event, () => { this.live(); return attempt(); }, `${this.label}: ${what}`, deadline, signal, parked), event);
   }
 
   /** The same as dispose() for every kind but Channel, whose close() ends the stream. */

@@ -255,9 +255,8 @@ export class Port<T = Uint8Array> extends IpcObject {
   async receiveAsync(options?: WaitOptions & { from?: number }): Promise<PortMessage<T>> {
     this.live();
     const from = options?.from === undefined ? FROM_ANY : checkTid(options.from);
-    const { deadline, signal } = checkWaitOptions(options);
     let got: PortMessage<T> | undefined;
-    await untilEventAsync(this.segment, this.core.port_event(this.offset, 0), () => (got = this.tryReceiveFrom(from)) !== undefined, `${this.label}: receiveAsync()`, deadline, signal);
+    await this.untilAsync(this.core.port_event(this.offset, 0), () => (got = this.tryReceiveFrom(from)) !== undefined, 'receiveAsync()', options);
     return got!;
   }
 

@@ -67,8 +67,7 @@ export class Topic<T = Uint8Array> extends IpcObject {
     this.live();
     const key = checkKey(options.key ?? 0);
     const bytes = this.#encode(value);
-    const { deadline, signal } = checkWaitOptions(options);
-    await untilEventAsync(this.segment, this.core.topic_event(this.offset, ROOM), () => this.#tryPublish(bytes, key), `${this.label}: publishAsync()`, deadline, signal);
+    await this.untilAsync(this.core.topic_event(this.offset, ROOM), () => this.#tryPublish(bytes, key), 'publishAsync()', options);
   }
 
   /**
