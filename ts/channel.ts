@@ -4,11 +4,10 @@
 import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, errorFor, checkInt, describe, Status } from './errors';
-import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, remaining, type WaitOptions } from './wait';
+import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, remaining, timeoutLeft, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
-import { now } from './platform';
 import { STAGING } from './segment';
-import { Receipt, confirmLevel, ackFrom, type DeliverOptions, type Delivery } from './receipt';
+import { Receipt, ackFrom, deliverWith, deliverAsyncWith, type DeliverOptions, type Delivery } from './receipt';
 
 const HEAP = 0x8000_0000;
 const CONFIRM = 0x4000_0000;   // a message with a receipt: [receipt][pad][bytes] in its heap block
@@ -36,8 +35,6 @@ export interface Reservation {
 /** "nothing received" (undefined may be a value). */
 const NONE: unique symbol = Symbol('none');
 
-/** The same as a timeout for the public forms (undefined: none). */
-const timeoutLeft = (deadline: number): number | undefined => (deadline < 0 ? undefined : Math.max(0, deadline - now()));
 
 export class Channel<T = Uint8Array> extends IpcObject {
   readonly kind: number = Kind.channel;
@@ -205,29 +202,20 @@ export class Channel<T = Uint8Array> extends IpcObject {
    */
   deliver(value: T, options: DeliverOptions = {}): Delivery {
     this.live();
-    const level = confirmLevel(options.confirm);
-    if (level === 0) { this.send(value, options.timeout); return { confirm: 'queued', receiver: 0 }; }
     const bytes = this.#encode(value);
-    mayBlock(() => `${this.label}: deliver()`, 'deliverAsync()');
-    const deadline = deadlineOf(options.timeout);
-    const receipt = new Receipt(this.segment, level);
-    try {
-      if (!this.#trySend(bytes, receipt.offset)) this.#waitUntil(1, () => this.#trySend(bytes, receipt.offset), 'deliver()', timeoutLeft(deadline));
-    } catch (e) { receipt.discard(); throw e; }
-    return { confirm: options.confirm ?? 'received', receiver: receipt.wait(deadline, `${this.label}: deliver()`) };
+    return deliverWith(this.segment, options, `${this.label}: deliver()`, (receipt, deadline) => {
+      if (receipt === 0) return this.#sendBytes(bytes, timeoutLeft(deadline));
+      if (!this.#trySend(bytes, receipt)) this.#waitUntil(1, () => this.#trySend(bytes, receipt), 'deliver()', timeoutLeft(deadline));
+    });
   }
 
   async deliverAsync(value: T, options: DeliverOptions = {}): Promise<Delivery> {
     this.live();
-    const level = confirmLevel(options.confirm);
-    if (level === 0) { await this.sendAsync(value, options); return { confirm: 'queued', receiver: 0 }; }
     const bytes = this.#encode(value);
-    const { deadline, signal } = checkWaitOptions(options);
-    const receipt = new Receipt(this.segment, level);
-    try {
-      await this.#untilAsync(1, () => this.#trySend(bytes, receipt.offset), 'deliverAsync()', options);
-    } catch (e) { receipt.discard(); throw e; }
-    return { confirm: options.confirm ?? 'received', receiver: await receipt.waitAsync(deadline, signal, `${this.label}: deliverAsync()`) };
+    return deliverAsyncWith(this.segment, options, `${this.label}: deliverAsync()`, async (receipt, deadline, signal) => {
+      await this.#untilAsync(1, () => this.#trySend(bytes, receipt), 'deliverAsync()', { timeout: timeoutLeft(deadline), signal });
+      if (receipt === 0 && this.rendezvous) await this.#takenAsync(this.#sentPos, { timeout: timeoutLeft(deadline), signal });
+    });
   }
 
   /** Confirm processing ('processed' deliveries) of the oldest message this thread received here and has not acknowledged. */

@@ -2,10 +2,10 @@
 import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { ClosedError, MessageTooLargeError, IpcError, errorFor, checkInt, Status } from './errors';
-import { checkWaitOptions, parkOn, deadlineOf, untilEvent, type WaitOptions } from './wait';
+import { parkOn, deadlineOf, untilEvent, timeoutLeft, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
 import { STAGING } from './segment';
-import { Receipt, confirmLevel, ackFrom, type DeliverOptions, type Delivery } from './receipt';
+import { ackFrom, deliverWith, deliverAsyncWith, type DeliverOptions, type Delivery } from './receipt';
 
 /** A received message and its priority (0–31, higher first). */
 export interface Received<T> { value: T; priority: number }
@@ -83,31 +83,18 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
    */
   deliver(value: T, options: DeliverOptions & { priority?: number } = {}): Delivery {
     this.live();
-    const level = confirmLevel(options.confirm);
     const priority = options.priority ?? 0;
     const bytes = this.#encode(value, priority);
-    const deadline = deadlineOf(options.timeout);
-    const what = `${this.label}: deliver()`;
-    if (level === 0) { this.#blocking(1, () => this.#trySend(bytes, priority), 'deliver()', options.timeout); return { confirm: 'queued', receiver: 0 }; }
-    const receipt = new Receipt(this.segment, level);
-    try {
-      this.#blocking(1, () => this.#trySend(bytes, priority, receipt.offset), 'deliver()', options.timeout);
-    } catch (e) { receipt.discard(); throw e; }
-    return { confirm: options.confirm ?? 'received', receiver: receipt.wait(deadline, what) };
+    return deliverWith(this.segment, options, `${this.label}: deliver()`, (receipt, deadline) =>
+      this.#blocking(1, () => this.#trySend(bytes, priority, receipt), 'deliver()', timeoutLeft(deadline)));
   }
 
   async deliverAsync(value: T, options: DeliverOptions & { priority?: number } = {}): Promise<Delivery> {
     this.live();
-    const level = confirmLevel(options.confirm);
     const priority = options.priority ?? 0;
     const bytes = this.#encode(value, priority);
-    const { deadline, signal } = checkWaitOptions(options);
-    const receipt = level === 0 ? undefined : new Receipt(this.segment, level);
-    try {
-      await this.#async(1, () => this.#trySend(bytes, priority, receipt?.offset), 'deliverAsync()', options);
-    } catch (e) { receipt?.discard(); throw e; }
-    if (!receipt) return { confirm: 'queued', receiver: 0 };
-    return { confirm: options.confirm ?? 'received', receiver: await receipt.waitAsync(deadline, signal, `${this.label}: deliverAsync()`) };
+    return deliverAsyncWith(this.segment, options, `${this.label}: deliverAsync()`, (receipt, deadline, signal) =>
+      this.#async(1, () => this.#trySend(bytes, priority, receipt), 'deliverAsync()', { timeout: timeoutLeft(deadline), signal }));
   }
 
   /** Confirm processing ('processed' deliveries) of the oldest message this thread received here and has not acknowledged. */

@@ -7,7 +7,7 @@ import type { Segment } from './segment';
 import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, NotOwnerError, AlreadyExistsError, errorFor, checkInt, describe, Status } from './errors';
 import { checkWaitOptions, deadlineOf, parkOn, remaining, timeoutError, mayBlock, abortReason, untilEvent, untilEventAsync, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
-import { Receipt, confirmLevel, ackFrom, LEVEL_REPLY, type DeliverOptions, type Delivery } from './receipt';
+import { ackFrom, deliverWith, deliverAsyncWith, sendAndWait, sendAndWaitAsync, LEVEL_REPLY, type DeliverOptions, type Delivery } from './receipt';
 
 const N_DATA = 16;          // a message node's header (port.ts)
 const FROM_ANY = 0;
@@ -148,24 +148,13 @@ abstract class Sender<T> {
    * first; the timeout covers the whole wait.
    */
   deliver(value: T, options: DeliverOptions = {}): Delivery {
-    const level = confirmLevel(options.confirm);
-    const deadline = deadlineOf(options.timeout);
-    if (level > 0) mayBlock(() => `${this.where}: deliver()`, 'deliverAsync()');
-    const node = this.node(value, 'deliver()');
-    if (level === 0) { this.queue(node, 0, 'deliver()', deadline); return { confirm: 'queued', receiver: 0 }; }
-    const receipt = this.#receipt(node, level);
-    try { this.queue(node, receipt.offset, 'deliver()', deadline); } catch (e) { receipt.discard(); throw e; }
-    return { confirm: options.confirm ?? 'received', receiver: receipt.wait(deadline, `${this.where}: deliver()`) };
+    const bytes = this.codec.encode(value);
+    return deliverWith(this.seg, options, `${this.where}: deliver()`, (receipt, deadline) => this.#queueBytes(bytes, receipt, 'deliver()', deadline));
   }
 
-  async deliverAsync(value: T, options: DeliverOptions = {}): Promise<Delivery> {
-    const level = confirmLevel(options.confirm);
-    const { deadline, signal } = checkWaitOptions(options);
-    const node = this.node(value, 'deliverAsync()');
-    if (level === 0) { await this.queueAsync(node, 0, 'deliverAsync()', deadline, signal); return { confirm: 'queued', receiver: 0 }; }
-    const receipt = this.#receipt(node, level);
-    try { await this.queueAsync(node, receipt.offset, 'deliverAsync()', deadline, signal); } catch (e) { receipt.discard(); throw e; }
-    return { confirm: options.confirm ?? 'received', receiver: await receipt.waitAsync(deadline, signal, `${this.where}: deliverAsync()`) };
+  deliverAsync(value: T, options: DeliverOptions = {}): Promise<Delivery> {
+    const bytes = this.codec.encode(value);
+    return deliverAsyncWith(this.seg, options, `${this.where}: deliverAsync()`, (receipt, deadline, signal) => this.#queueBytesAsync(bytes, receipt, 'deliverAsync()', deadline, signal));
   }
 
   /**
@@ -173,26 +162,25 @@ abstract class Sender<T> {
    * reply(), which this returns. DeadPeerError at once if the receiver dies first.
    */
   call<R = T>(value: T, timeout?: number): R {
+    const bytes = this.codec.encode(value);
     const deadline = deadlineOf(timeout);
-    mayBlock(() => `${this.where}: call()`, 'callAsync()');
-    const node = this.node(value, 'call()');
-    const receipt = this.#receipt(node, LEVEL_REPLY);
-    try { this.queue(node, receipt.offset, 'call()', deadline); } catch (e) { receipt.discard(); throw e; }
-    receipt.wait(deadline, `${this.where}: call()`);
-    return this.#reply(receipt.reply) as unknown as R;
+    const { reply } = sendAndWait(this.seg, LEVEL_REPLY, `${this.where}: call()`, 'callAsync()', deadline, (receipt) => this.#queueBytes(bytes, receipt, 'call()', deadline));
+    return this.#reply(reply) as unknown as R;
   }
 
   async callAsync<R = T>(value: T, options?: WaitOptions): Promise<R> {
+    const bytes = this.codec.encode(value);
     const { deadline, signal } = checkWaitOptions(options);
-    const node = this.node(value, 'callAsync()');
-    const receipt = this.#receipt(node, LEVEL_REPLY);
-    try { await this.queueAsync(node, receipt.offset, 'callAsync()', deadline, signal); } catch (e) { receipt.discard(); throw e; }
-    await receipt.waitAsync(deadline, signal, `${this.where}: callAsync()`);
-    return this.#reply(receipt.reply) as unknown as R;
+    const { reply } = await sendAndWaitAsync(this.seg, LEVEL_REPLY, `${this.where}: callAsync()`, deadline, signal, (receipt) => this.#queueBytesAsync(bytes, receipt, 'callAsync()', deadline, signal));
+    return this.#reply(reply) as unknown as R;
   }
 
-  #receipt(node: number, level: number): Receipt {
-    try { return new Receipt(this.seg, level); } catch (e) { this.seg.core.port_msg_free(node); throw e; }
+  #queueBytes(bytes: Uint8Array, receipt: number, what: string, deadline: number): void {
+    this.queue(newNode(this.seg, bytes, `${this.where}: ${what}`), receipt, what, deadline);
+  }
+
+  #queueBytesAsync(bytes: Uint8Array, receipt: number, what: string, deadline: number, signal?: AbortSignal): Promise<void> {
+    return this.queueAsync(newNode(this.seg, bytes, `${this.where}: ${what}`), receipt, what, deadline, signal);
   }
 
   /** A call's reply node: its value (undefined when the receiver only ack()ed), freed. */

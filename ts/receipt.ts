@@ -4,7 +4,7 @@
 // the "processed" level, and the receiver's death fails it.
 import type { Segment } from './segment';
 import { DeadPeerError, NotOwnerError, OutOfMemoryError, Status, describe } from './errors';
-import { mayBlock, parkOn, abortReason, timeoutError, remaining, type WaitOptions } from './wait';
+import { mayBlock, parkOn, abortReason, timeoutError, remaining, deadlineOf, checkWaitOptions, type WaitOptions } from './wait';
 
 /** When deliver() returns: once queued (as send), once a receiver took it, or once it called ack(). */
 export type Confirm = 'queued' | 'received' | 'processed';
@@ -113,4 +113,41 @@ export class Receipt {
 export function ackFrom(seg: Segment, obj: number, label: string): void {
   const rc = seg.core.receipt_ack_from(obj);
   if (rc < 0) throw new NotOwnerError(`${label}: ack(): this thread owes no acknowledgement here (nothing received with confirm 'processed', or acknowledged already)`, rc);
+}
+
+/**
+ * Send with a receipt of `level` and block until it settles: `send(receipt)` queues the
+ * message (it may block until the deadline). A send that throws discards the receipt.
+ * Returns the settled receipt (its receiver's id from wait(), a call's reply node in .reply).
+ */
+export function sendAndWait(seg: Segment, level: number, what: string, asyncForm: string, deadline: number, send: (receipt: number) => void): { receiver: number; reply: number } {
+  mayBlock(() => what, asyncForm);
+  const receipt = new Receipt(seg, level);
+  try { send(receipt.offset); } catch (e) { receipt.discard(); throw e; }
+  const receiver = receipt.wait(deadline, what);
+  return { receiver, reply: receipt.reply };
+}
+
+export async function sendAndWaitAsync(seg: Segment, level: number, what: string, deadline: number, signal: AbortSignal | undefined, send: (receipt: number) => Promise<void>): Promise<{ receiver: number; reply: number }> {
+  const receipt = new Receipt(seg, level);
+  try { await send(receipt.offset); } catch (e) { receipt.discard(); throw e; }
+  const receiver = await receipt.waitAsync(deadline, signal, what);
+  return { receiver, reply: receipt.reply };
+}
+
+/** deliver() for every kind: `send(receipt)` queues the message (receipt 0 for 'queued'), then it waits for the level asked. */
+export function deliverWith(seg: Segment, options: DeliverOptions, what: string, send: (receipt: number, deadline: number) => void): Delivery {
+  const level = confirmLevel(options.confirm);
+  const deadline = deadlineOf(options.timeout);
+  if (level === 0) { send(0, deadline); return { confirm: 'queued', receiver: 0 }; }
+  const { receiver } = sendAndWait(seg, level, what, 'deliverAsync()', deadline, (r) => send(r, deadline));
+  return { confirm: options.confirm ?? 'received', receiver };
+}
+
+export async function deliverAsyncWith(seg: Segment, options: DeliverOptions, what: string, send: (receipt: number, deadline: number, signal?: AbortSignal) => Promise<void>): Promise<Delivery> {
+  const level = confirmLevel(options.confirm);
+  const { deadline, signal } = checkWaitOptions(options);
+  if (level === 0) { await send(0, deadline, signal); return { confirm: 'queued', receiver: 0 }; }
+  const { receiver } = await sendAndWaitAsync(seg, level, what, deadline, signal, (r) => send(r, deadline, signal));
+  return { confirm: options.confirm ?? 'received', receiver };
 }

@@ -20,6 +20,9 @@ export function deadlineOf(timeout: unknown): number {
 /** ms left until a deadline from deadlineOf, for the core's blocking calls (-1: none). */
 export const remaining = (deadline: number): number => (deadline < 0 ? -1 : Math.max(0, deadline - now()));
 
+/** A deadline as a timeout for the public forms again (undefined: none). */
+export const timeoutLeft = (deadline: number): number | undefined => (deadline < 0 ? undefined : Math.max(0, deadline - now()));
+
 /** The timeout in ms for a blocking core call (after validation). */
 export const timeoutOf = (timeout: unknown): number => checkTimeout(timeout);
 
