@@ -89,3 +89,32 @@ const round = (x) => (x >= 100 ? Math.round(x) : Math.round(x * 1000) / 1000);
 export function advantage(c, ours, peer) {
   return c.better === 'lower' ? peer / ours : ours / peer;
 }
+
+// ---- wiring the postMessage peers ----
+
+/** A worker's next message. */
+export const once = (w) => new Promise((r) => w.once('message', r));
+
+/** One MessageChannel between two workers: each gets { port } and answers once. */
+export async function linkPair(a, b) {
+  const { port1, port2 } = new MessageChannel();
+  const ready = [once(a), once(b)];
+  a.postMessage({ port: port1 }, [port1]);
+  b.postMessage({ port: port2 }, [port2]);
+  await Promise.all(ready);
+}
+
+/** A MessageChannel from every producer to every consumer: each worker gets { ports } and answers once. */
+export async function wire(prod, cons) {
+  const toCons = cons.workers.map(() => []);
+  const fromProd = prod.workers.map(() => []);
+  for (let p = 0; p < prod.workers.length; p++) {
+    for (let c = 0; c < cons.workers.length; c++) {
+      const { port1, port2 } = new MessageChannel();
+      fromProd[p].push(port1);
+      toCons[c].push(port2);
+    }
+  }
+  const all = [...prod.workers.map((w, i) => [w, fromProd[i]]), ...cons.workers.map((w, i) => [w, toCons[i]])];
+  await Promise.all(all.map(([w, ports]) => { const done = once(w); w.postMessage({ ports }, ports); return done; }));
+}

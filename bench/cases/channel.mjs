@@ -38,6 +38,7 @@
 // consumer catches up (wasm-ipc blocks when the ring is full).
 import { RingBuffer } from 'ringbuf.js';
 import { ClosedError } from '../../dist/node/index.js';
+import { wire } from '../harness.mjs';
 
 // messages per repetition (per producer), chosen for ~100–400 ms a repetition on 2 cores
 const N = {
@@ -55,7 +56,6 @@ const BIG = 65536;
 const now = () => performance.timeOrigin + performance.now();
 const putU32 = (u8, at, v) => { u8[at] = v; u8[at + 1] = v >>> 8; u8[at + 2] = v >>> 16; u8[at + 3] = v >>> 24; };
 const getU32 = (u8, at) => (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
-const once = (w) => new Promise((r) => w.once('message', r));
 const makeObject = (i) => ({ id: i, name: 'x' + i, tags: ['a', 'b'], t: new Date(i) });
 /** An object arrived whole: its fields agree with its id. */
 const objectOk = (o) => o.name === 'x' + o.id && o.tags.length === 2 && o.tags[1] === 'b' && o.t instanceof Date && o.t.getTime() === o.id;
@@ -101,21 +101,6 @@ function flowCase({ name, unit, threads, impls, producers = 1, consumers = 1, si
       };
     },
   };
-}
-
-/** postMessage impls: a MessageChannel from every producer to every consumer. */
-async function wire(prod, cons) {
-  const toCons = cons.workers.map(() => []);
-  const fromProd = prod.workers.map(() => []);
-  for (let p = 0; p < prod.workers.length; p++) {
-    for (let c = 0; c < cons.workers.length; c++) {
-      const { port1, port2 } = new MessageChannel();
-      fromProd[p].push(port1);
-      toCons[c].push(port2);
-    }
-  }
-  const all = [...prod.workers.map((w, i) => [w, fromProd[i]]), ...cons.workers.map((w, i) => [w, toCons[i]])];
-  await Promise.all(all.map(([w, ports]) => { const done = once(w); w.postMessage({ ports }, ports); return done; }));
 }
 
 /** A channel made by main and opened by name in the workers. */

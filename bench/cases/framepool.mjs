@@ -31,6 +31,7 @@
 // 4 slots acquirable again afterwards: none leaked). Time: from the producer's start to the
 // consumer's end, both taken in the workers (performance.timeOrigin + performance.now()), so the
 // harness's own messages that start the workers are not counted.
+import { linkPair } from '../harness.mjs';
 const FRAME = 8 << 20;
 const SLOTS = 4;
 const NAME = 'bench-frames';
@@ -41,7 +42,6 @@ const N = { 'wasm-ipc': 200_000, 'postMessage-transfer': 300, 'postMessage-copy'
 const now = () => performance.timeOrigin + performance.now();
 const putU32 = (u8, at, v) => { u8[at] = v; u8[at + 1] = v >>> 8; u8[at + 2] = v >>> 16; u8[at + 3] = v >>> 24; };
 const getU32 = (u8, at) => (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
-const once = (w) => new Promise((r) => w.once('message', r));
 /** Write the counter into a frame's first and last 4 bytes. */
 const stamp = (u8, v) => { putU32(u8, 0, v); putU32(u8, u8.length - 4, v); };
 /** A frame's counter, or -1 if it is not a whole 8 MiB frame with the same counter at both ends. */
@@ -59,14 +59,7 @@ export const cases = [{
     const pool = impl === 'wasm-ipc' ? h.rt.framePool(NAME, { slots: SLOTS, frameSize: FRAME }) : undefined;
     const prod = await h.workers(impl, 'produce', 1);
     const cons = await h.workers(impl, 'consume', 1);
-    if (impl !== 'wasm-ipc') {
-      const { port1, port2 } = new MessageChannel();
-      const [p, c] = [prod.workers[0], cons.workers[0]];
-      const ready = [once(p), once(c)];
-      p.postMessage({ port: port1 }, [port1]);
-      c.postMessage({ port: port2 }, [port2]);
-      await Promise.all(ready);
-    }
+    if (impl !== 'wasm-ipc') await linkPair(prod.workers[0], cons.workers[0]);
     const n = N[impl];
     let r = 0;
     return {

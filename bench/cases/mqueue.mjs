@@ -23,6 +23,7 @@
 // expected totals and nothing was bad. Time: from the earliest producer start to the consumer's
 // end, both taken in the workers (performance.timeOrigin + performance.now()), so the harness's
 // own messages that start the workers are not counted.
+import { wire } from '../harness.mjs';
 const SIZE = 16;
 const NAME = 'bench-mq';
 
@@ -35,7 +36,6 @@ const N = {
 const now = () => performance.timeOrigin + performance.now();
 const putU32 = (u8, at, v) => { u8[at] = v; u8[at + 1] = v >>> 8; u8[at + 2] = v >>> 16; u8[at + 3] = v >>> 24; };
 const getU32 = (u8, at) => (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
-const once = (w) => new Promise((r) => w.once('message', r));
 /** A message's own consistency: 16 bytes, byte 4 is counter & 7. */
 const wellFormed = (u8) => u8.length === SIZE && u8[4] === (getU32(u8, 0) & 7);
 
@@ -70,19 +70,6 @@ function mqCase({ name, threads, producers }) {
       };
     },
   };
-}
-
-/** postMessage: a MessageChannel from every producer to the one consumer. */
-async function wire(prod, cons) {
-  const toCons = [];
-  const all = [];
-  for (const w of prod.workers) {
-    const { port1, port2 } = new MessageChannel();
-    all.push([w, [port1]]);
-    toCons.push(port2);
-  }
-  all.push([cons.workers[0], toCons]);
-  await Promise.all(all.map(([w, ports]) => { const done = once(w); w.postMessage({ ports }, ports); return done; }));
 }
 
 export const cases = [

@@ -2,6 +2,7 @@
 //   wasm-ipc:     two eventcounts in the core (spin, then park in memory.atomic.wait32)
 //   atomics-wait: the same turn-taking with plain Atomics.wait / Atomics.notify
 //   postMessage:  a MessageChannel between the two workers
+import { linkPair } from '../harness.mjs';
 const N = { 'wasm-ipc': 200_000, 'atomics-wait': 10_000, postMessage: 10_000 };
 
 export const cases = [{
@@ -21,11 +22,7 @@ export const cases = [{
       init = () => sab;
     }
     const [a, b] = [await h.workers(impl, 'ping', 1, init), await h.workers(impl, 'pong', 1, init)];
-    if (impl === 'postMessage') {
-      const { port1, port2 } = new MessageChannel();
-      await Promise.all([a.workers[0].postMessage({ port: port1 }, [port1]), b.workers[0].postMessage({ port: port2 }, [port2])]);
-      await Promise.all([once(a.workers[0]), once(b.workers[0])]);
-    }
+    if (impl === 'postMessage') await linkPair(a.workers[0], b.workers[0]);
     return {
       async rep() {
         const n = N[impl];
@@ -57,7 +54,6 @@ cases.push({
   },
 });
 
-const once = (w) => new Promise((r) => w.once('message', r));
 
 export const roles = {
   'wasm-ipc': {

@@ -24,6 +24,7 @@
 // Time: measured in the client worker (performance.timeOrigin + performance.now()) around its N
 // calls; main's messages that start the workers are not counted. Cleanup: the harness terminates
 // both workers (the server is idle between repetitions: it only blocks inside one).
+import { linkPair } from '../harness.mjs';
 const SIZE = 16;
 const NAME = 'bench-port';
 
@@ -33,7 +34,6 @@ const N = { 'wasm-ipc': 100_000, postMessage: 3_000 };
 const now = () => performance.timeOrigin + performance.now();
 const putU32 = (u8, at, v) => { u8[at] = v; u8[at + 1] = v >>> 8; u8[at + 2] = v >>> 16; u8[at + 3] = v >>> 24; };
 const getU32 = (u8, at) => (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
-const once = (w) => new Promise((r) => w.once('message', r));
 
 export const cases = [{
   name: 'port-call-rtt', unit: 'us', metric: 'round trip', threads: 2, better: 'lower',
@@ -42,14 +42,7 @@ export const cases = [{
     // the server first: for wasm-ipc it creates (and owns) the port before the client opens it
     const server = await h.workers(impl, 'serve', 1);
     const client = await h.workers(impl, 'call', 1);
-    if (impl === 'postMessage') {
-      const { port1, port2 } = new MessageChannel();
-      const [s, c] = [server.workers[0], client.workers[0]];
-      const ready = [once(s), once(c)];
-      s.postMessage({ port: port1 }, [port1]);
-      c.postMessage({ port: port2 }, [port2]);
-      await Promise.all(ready);
-    }
+    if (impl === 'postMessage') await linkPair(server.workers[0], client.workers[0]);
     const n = N[impl];
     let r = 0;
     return {

@@ -35,6 +35,7 @@
 // start the workers are not counted. Cleanup: the harness terminates the workers (the wasm-ipc
 // callee while it blocks in receive(); synckit's callee goes with its parent, the caller).
 import { expose, wrap, wrapSync } from '../../dist/node/index.js';
+import { linkPair } from '../harness.mjs';
 
 const NAME = 'bench-rpc';
 const IN_FLIGHT = 256;
@@ -46,7 +47,6 @@ const N = {
   'rpc-async': { 'wasm-ipc': 50_000, comlink: 20_000 },
 };
 
-const once = (w) => new Promise((r) => w.once('message', r));
 const wantAs = (n, base) => n * base + (n * (n - 1)) / 2;
 
 /** The api every callee exposes. */
@@ -66,14 +66,7 @@ function rpcCase({ name, unit, metric, better, impls, call, value }) {
       // the callee first: for wasm-ipc it creates (and owns) the port before the caller opens it
       const server = impl === 'synckit' ? undefined : await h.workers(impl, 'serve', 1);
       const client = await h.workers(impl, call, 1);
-      if (impl === 'comlink') {
-        const { port1, port2 } = new MessageChannel();
-        const [s, c] = [server.workers[0], client.workers[0]];
-        const ready = [once(s), once(c)];
-        s.postMessage({ port: port1 }, [port1]);
-        c.postMessage({ port: port2 }, [port2]);
-        await Promise.all(ready);
-      }
+      if (impl === 'comlink') await linkPair(server.workers[0], client.workers[0]);
       const n = N[name][impl];
       let r = 0;
       return {
