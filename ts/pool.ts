@@ -182,7 +182,7 @@ export class WorkerPool {
       const timeout = options.timeout === undefined ? -1 : checkInt(options.timeout, 'timeout', 0, 0x7fff_ffff);
       for (let k = 0; k < args.length; k++) checkSerializable(args[k], () => `${name}: argument ${k}`);
       if (this.#closing || this.#destroyed) throw new ClosedError('the pool is closed', Status.CLOSED);
-      if (this.queueDepth >= this.maxQueue) throw new LimitError(`the pool's queue is full (maxQueue ${this.maxQueue}); await pool.drained()`, Status.LIMIT);
+      if (this.maxQueue !== Infinity && this.queueDepth >= this.maxQueue) throw new LimitError(`the pool's queue is full (maxQueue ${this.maxQueue}); await pool.drained()`, Status.LIMIT);
       if (options.signal?.aborted) throw abortReason(options.signal);
       if (!this.#started_) return this.#ready.then(() => this.#submit<R>(name, args, timeout, options.signal));
       return this.#submit<R>(name, args, timeout, options.signal);
