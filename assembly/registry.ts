@@ -294,6 +294,13 @@ export function obj_check(obj: usize, kind: u32, serial: u32): i32 {
   return load<u32>(obj, O_KIND) == kind ? OK : E_KIND;
 }
 
+/** One object's four ipcs words at out (16 bytes), for its handle's state(). */
+export function obj_summary(obj: usize, out: usize): i32 {
+  if (!validObj(obj)) return E_INVAL;
+  kindSummary(load<u32>(obj, O_KIND), obj, out);
+  return OK;
+}
+
 export function reg_count(): u32 { return atomic.load<u32>(HEADER, H_REG_COUNT); }
 
 // ipcs rows: +0 kind +4 obj +8 size +12 refs +16 serial +20 nameLen +24..+40 summary[4] +40 name

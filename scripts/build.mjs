@@ -1,7 +1,7 @@
 // npm run build: the wasm core (AssemblyScript), then the host API as ESM for Node and for
 // browsers (esbuild, the core's bytes inlined), then the .d.ts types (tsc).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
@@ -27,7 +27,18 @@ for (const entry of ['index', 'pool-worker']) {
     esbuild.build({ ...common, entryPoints, platform: 'browser', target: 'es2022', outfile: `dist/browser/${entry}.js`, external: ['node:*', 'msgpackr-extract'] }),
   );
 }
+// slim.js: the browser build without the inlined core; it fetches wasm-ipc.wasm, copied next
+// to it, or the URL given as `module`
+const noInlinedCore = {
+  name: 'no-inlined-core',
+  setup(b) { b.onLoad({ filter: /wasm-ipc\.wasm$/ }, () => ({ contents: 'export default undefined;', loader: 'js' })); },
+};
+builds.push(esbuild.build({
+  ...common, entryPoints: ['ts/index.ts'], platform: 'browser', target: 'es2022', outfile: 'dist/browser/slim.js',
+  external: ['node:*', 'msgpackr-extract'], plugins: [noInlinedCore],
+}));
 await Promise.all(builds);
+copyFileSync('build/wasm-ipc.wasm', 'dist/browser/wasm-ipc.wasm');
 
 run('tsc', ['-p', 'tsconfig.json']);
 for (const dir of ['node', 'browser']) {

@@ -60,4 +60,27 @@ describe('in Chromium', () => {
     expect(message).toMatch(/Cross-Origin-Opener-Policy/);
     await page.close();
   });
+
+  it('loads the core from a URL: the slim build fetches its sibling wasm, or the URL given', async () => {
+    const page = await open('/test/browser/basic.html');
+    const out = await page.evaluate(async () => {
+      const slim = await new Function('return import("/dist/browser/slim.js")')(); // (not vite's import)
+      const rt = await slim.Runtime.create();                           // ./wasm-ipc.wasm next to slim.js
+      const ch = rt.channel('slim', { codec: 'string' });
+      const worker = rt.spawn('/test/browser/slim-worker.js');
+      const got = await ch.recvAsync({ timeout: 20_000 });
+      worker.terminate();
+      const full = (window as any).ipc;
+      const byUrl = await full.Runtime.create({ module: new URL('/build/wasm-ipc.wasm', location.href) });
+      const byString = await full.Runtime.create({ module: '/dist/browser/wasm-ipc.wasm' });
+      let missing = '';
+      try { await slim.Runtime.create({ module: '/nowhere/wasm-ipc.wasm' }); } catch (e: any) { missing = e.message; }
+      return { got, byUrl: byUrl.threadId > 0, byString: byString.list().length, missing };
+    });
+    expect(out.got).toMatch(/^hello from thread \d+$/);
+    expect(out.byUrl).toBe(true);
+    expect(out.byString).toBe(0);
+    expect(out.missing).toMatch(/cannot fetch the wasm-ipc core from \/nowhere\/wasm-ipc.wasm: HTTP 404/);
+    await page.close();
+  });
 });

@@ -3,6 +3,7 @@
 // of shared memory, and a decoded value must not change under the caller's feet.
 import { Packr } from 'msgpackr';
 import { describe } from './errors';
+import { utf8 } from './utf8';
 
 export interface Codec<T = unknown> {
   readonly name: string;
@@ -10,8 +11,6 @@ export interface Codec<T = unknown> {
   decode(bytes: Uint8Array): T;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export const bytesCodec: Codec<Uint8Array> = {
   name: 'bytes',
@@ -26,9 +25,9 @@ export const stringCodec: Codec<string> = {
   name: 'string',
   encode(v) {
     if (typeof v !== 'string') throw new TypeError(`a string channel sends strings, got ${describe(v)}`);
-    return encoder.encode(v);
+    return utf8.encode(v);
   },
-  decode: (b) => decoder.decode(b),
+  decode: (b) => utf8.decode(b),
 };
 
 export const jsonCodec: Codec<unknown> = {
@@ -36,9 +35,9 @@ export const jsonCodec: Codec<unknown> = {
   encode(v) {
     const s = JSON.stringify(v);
     if (s === undefined) throw new TypeError(`value is not JSON-serialisable: ${describe(v)}`);
-    return encoder.encode(s);
+    return utf8.encode(s);
   },
-  decode: (b) => JSON.parse(decoder.decode(b)),
+  decode: (b) => JSON.parse(utf8.decode(b)),
 };
 
 const packr = new Packr({ structuredClone: true, moreTypes: true });

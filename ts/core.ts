@@ -1,7 +1,7 @@
 // Loading the wasm core and instantiating it over a segment's memory. The module is compiled
 // once per thread (or received compiled, in a handle) and instantiated once per segment:
 // each instance is this thread's private window onto one shared memory.
-import wasmBytes from '../build/wasm-ipc.wasm';
+import wasmBytes from '../build/wasm-ipc.wasm'; // undefined in the slim browser build
 import { canBlock, now } from './platform';
 
 /** The core's exports: flat functions of offsets and integers (assembly/index.ts). */
@@ -35,6 +35,7 @@ export interface Core {
   reg_remove(p: number, n: number): number;
   reg_remove_obj(obj: number, serial: number): number;
   obj_check(obj: number, kind: number, serial: number): number;
+  obj_summary(obj: number, out: number): number;
   reg_count(): number;
   reg_list(buf: number, cap: number): number;
   reg_row_size(): number;
@@ -254,14 +255,26 @@ export type ModuleSource = WebAssembly.Module | BufferSource | URL | string;
 
 let inlined: Promise<WebAssembly.Module> | undefined;
 
-/** Compile the core: the inlined bytes by default (asynchronously: browsers refuse sync compiles on the main thread). */
+/**
+ * Compile the core: the inlined bytes by default (asynchronously: browsers refuse sync
+ * compiles on the main thread). The slim browser build has no inlined bytes: it fetches
+ * wasm-ipc.wasm next to itself unless told otherwise.
+ */
 export async function compileCore(source?: ModuleSource): Promise<WebAssembly.Module> {
-  if (source === undefined) return (inlined ??= WebAssembly.compile(wasmBytes as Uint8Array<ArrayBuffer>));
+  if (source === undefined) {
+    if (wasmBytes) return (inlined ??= WebAssembly.compile(wasmBytes as Uint8Array<ArrayBuffer>));
+    source = new URL('./wasm-ipc.wasm', import.meta.url);
+  }
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === 'string' || source instanceof URL) {
+    if (typeof fetch !== 'function') {
+      throw new TypeError(`cannot fetch the wasm-ipc core from ${String(source)}: this scope has no fetch (an AudioWorklet?); pass the handle of a thread that loaded it`);
+    }
     const res = await fetch(source);
     if (!res.ok) throw new Error(`cannot fetch the wasm-ipc core from ${String(source)}: HTTP ${res.status}`);
-    return WebAssembly.compile(await res.arrayBuffer());
+    // streaming compiles while the bytes arrive, but needs the application/wasm content type
+    const streaming = typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type')?.startsWith('application/wasm');
+    return streaming ? WebAssembly.compileStreaming(res) : WebAssembly.compile(await res.arrayBuffer());
   }
   return WebAssembly.compile(source);
 }

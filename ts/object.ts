@@ -3,7 +3,7 @@
 // to another thread.
 import type { Segment } from './segment';
 import { ClosedError, Status, check, errorFor } from './errors';
-import { kindName } from './kinds';
+import { kindName, describeState } from './kinds';
 import { checkWaitOptions, untilEventAsync, type WaitOptions } from './wait';
 
 /** A handle as plain data: it crosses postMessage, and rt.open(data) turns it back into an object. */
@@ -65,6 +65,20 @@ export abstract class IpcObject {
   /** Whether the object still exists (not removed) and this handle is open. */
   get alive(): boolean {
     return !this.#closed && this.segment.core.obj_check(this.offset, this.kind, this.serial) === 0;
+  }
+
+  /** The object's state words, as rt.list() shows them (a channel's depth, a mutex's owner...). */
+  get state(): Record<string, number> {
+    this.liveChecked();
+    const seg = this.segment;
+    const out = check(seg.staging() || seg.core.alloc(16, 0), `${this.label}: state`);
+    try {
+      seg.core.obj_summary(this.offset, out);
+      const dv = seg.dv;
+      return describeState(this.kind, [0, 4, 8, 12].map((k) => dv.getInt32(out + k, true)));
+    } finally {
+      if (out !== seg.staging()) seg.core.free(out);
+    }
   }
 
   /**

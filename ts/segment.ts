@@ -5,6 +5,7 @@ import { compileCore, instantiateCore, type Core } from './core';
 import { check, checkInt, describe, errorFor, AbiMismatchError, Status } from './errors';
 import { kindName, describeState } from './kinds';
 import { hostThreadId, requireSharedMemory } from './platform';
+import { utf8 } from './utf8';
 
 const PAGE = 65536;
 /** Segments are capped at 2 GiB so that every offset is a positive int32. */
@@ -66,8 +67,6 @@ export interface ObjectInfo {
 
 export interface ThreadInfo { segment: string; tid: number; hostId: number; self: boolean }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Resolve a size option to whole pages, with a RangeError naming the option. */
 function pages(value: unknown, name: string): number {
@@ -353,7 +352,7 @@ export class Segment {
           const words = [0, 1, 2, 3].map((k) => dv.getInt32(r + 24 + 4 * k, true));
           out.push({
             segment: this.name,
-            name: nameLen === 0 ? null : decoder.decode(this.u8.slice(r + 40, r + 40 + nameLen)),
+            name: nameLen === 0 ? null : utf8.decode(this.u8.slice(r + 40, r + 40 + nameLen)),
             kind: kindName(kind),
             size: dv.getUint32(r + 8, true),
             refs: dv.getUint32(r + 12, true),
@@ -409,7 +408,7 @@ export function checkSegmentName(name: unknown): asserts name is string {
 export function encodeName(name: unknown): Uint8Array {
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
   if (name.length === 0) throw new RangeError('name must not be empty');
-  const bytes = encoder.encode(name);
+  const bytes = utf8.encode(name);
   if (bytes.length > NAME_MAX) throw new RangeError(`name must be at most ${NAME_MAX} UTF-8 bytes, got ${bytes.length}`);
   return bytes;
 }

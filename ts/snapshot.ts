@@ -4,6 +4,7 @@ import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { check, describe, errorFor, Status } from './errors';
 import { mayBlock, checkWaitOptions, parkOn, abortReason, timeoutError, timeoutOf, type WaitOptions } from './wait';
+import { utf8 } from './utf8';
 
 export type SnapshotCodec = 'json' | 'string' | 'bytes';
 export interface SnapshotValue<T> { version: number; value: T }
@@ -11,8 +12,6 @@ export interface SnapshotValue<T> { version: number; value: T }
 const B_VERSION = 0;
 const B_LEN = 4;
 const B_DATA = 16;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export class Snapshot<T = unknown> extends IpcObject {
   readonly kind = Kind.snapshot;
@@ -26,16 +25,16 @@ export class Snapshot<T = unknown> extends IpcObject {
     }
     if (this.codec === 'string') {
       if (typeof value !== 'string') throw new TypeError(`${this.label}: a string snapshot publishes strings, got ${describe(value)}`);
-      return encoder.encode(value);
+      return utf8.encode(value);
     }
     const json = JSON.stringify(value);
     if (json === undefined) throw new TypeError(`${this.label}: value is not JSON-serialisable (${describe(value)})`);
-    return encoder.encode(json);
+    return utf8.encode(json);
   }
 
   #decode(bytes: Uint8Array): T {
     if (this.codec === 'bytes') return bytes as T;
-    const text = decoder.decode(bytes);
+    const text = utf8.decode(bytes);
     return (this.codec === 'string' ? text : JSON.parse(text)) as T;
   }
 

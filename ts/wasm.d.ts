@@ -1,4 +1,4 @@
 declare module '*.wasm' {
-  const bytes: Uint8Array;
+  const bytes: Uint8Array | undefined;
   export default bytes;
 }
