@@ -6,10 +6,12 @@
 // takes the next frame, transforms it in place (no copy), checksums it, sends a small record
 // on the "done" channel, and releases the slot. Main shows live counters and an ipcs-style
 // table while it runs, and compares with postMessage (transferring ArrayBuffers) at the end.
+// `npm start -- --view` also serves the live IPC view (a page on 127.0.0.1) and runs 10x longer.
 import { isMainThread, Worker, MessageChannel, parentPort, workerData } from 'node:worker_threads';
-import { Runtime } from 'wasm-ipc';
+import { Runtime, serveView } from 'wasm-ipc';
 
-const FRAMES = 20_000, SIZE = 64 << 10, TRANSFORMS = 3;
+const VIEW = process.argv.includes('--view');
+const FRAMES = VIEW ? 200_000 : 20_000, SIZE = 64 << 10, TRANSFORMS = 3;
 const checksum = (u32) => { let s = 0; for (let i = 0; i < u32.length; i += 61) s = (s + u32[i]) >>> 0; return s; };
 const fill = (u32, n) => { for (let i = 0; i < u32.length; i += 61) u32[i] = n + i; };
 const transform = (u32) => { for (let i = 0; i < u32.length; i += 61) u32[i] = ~u32[i] >>> 0; };
@@ -20,6 +22,8 @@ if (isMainThread && !workerData) {
   rt.framePool('frames', { slots: 16, frameSize: SIZE });
   const done = rt.channel('done', { capacity: 1024, codec: 'msgpack' });
   const spawn = (role) => rt.spawn(new URL(import.meta.url), { data: { role } });
+  const view = VIEW ? await serveView(rt) : undefined;
+  if (view) console.log(`live IPC view: ${view.url}`);
   const t0 = performance.now();
   const workers = [spawn('producer'), ...Array.from({ length: TRANSFORMS }, () => spawn('transform'))];
   let got = 0, bad = 0;
@@ -47,6 +51,7 @@ if (isMainThread && !workerData) {
   show(true);
   const ours = FRAMES / ((performance.now() - t0) / 1000);
   await Promise.all(workers.map((w) => w.terminate()));
+  await view?.close();
   console.log(`wasm-ipc: ${FRAMES} frames of ${SIZE >> 10} KiB through ${TRANSFORMS} transform workers, ${bad} bad, ${Math.round(ours)} frames/s`);
 
   // the same pipeline over postMessage: producer → transforms (round robin) → main, transferring buffers

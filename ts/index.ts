@@ -48,3 +48,5 @@ export {
   MessageTooLargeError, NotFoundError, KindMismatchError, AbiMismatchError, WouldBlockError,
   AlreadyExistsError, NotOwnerError, LimitError, InterruptedError, DeadPeerError, DeadlockError,
 } from './errors';
+export { serveView, mountView, viewState } from './view';
+export type { ViewState, ViewOptions, ServeViewOptions, ViewServer } from './view';

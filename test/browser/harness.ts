@@ -3,7 +3,7 @@
 // browser bundle and fails the test on any page error.
 import { beforeAll, afterAll, expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { serve } from './server.mjs';
+import { serve } from '../../scripts/serve.mjs';
 import { launch } from './chromium.mjs';
 
 export function useChromium(): { open(path?: string): Promise<Page> } {

@@ -6,14 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../', import.meta.url));
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json', '.json': 'application/json' };
 
 /** Serve the repository on 127.0.0.1 (port 0: any free one). Resolves with { url, close }. */
 export function serve(port = 0) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
-    const path = normalize(join(root, decodeURIComponent(url.pathname)));
+    const path = normalize(join(root, decodeURIComponent(url.pathname), url.pathname.endsWith('/') ? 'index.html' : ''));
     if (!path.startsWith(root)) { res.writeHead(403).end(); return; }
     try {
       const body = await readFile(path);
@@ -33,7 +33,9 @@ export function serve(port = 0) {
   }));
 }
 
+// node scripts/serve.mjs [PATH]: serve on $PORT (8080) and print PATH's address (npm run demo:web).
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { url } = await serve(Number(process.env.PORT ?? 8080));
-  console.log(`serving the repository at ${url} (cross-origin isolated)`);
+  const path = process.argv[2] ?? '/';
+  console.log(`serving the repository, cross-origin isolated: open ${url}${path}  (Ctrl-C stops)`);
 }
