@@ -2,8 +2,10 @@
 //
 // Every block starts with an 8-byte header [info: u32][state: u32] and hands out the bytes
 // after it, 8-byte aligned. info is the class index (< NCLASSES) for a small block, or the
-// block's byte size for a large one. state is ALLOCATED or FREE: free() flips it with one
-// CAS, so a double free or a pointer that is not a block is refused, not obeyed.
+// block's byte size for a large one. state is FREE, or ALLOCATED | a 16-bit tag of the
+// block's owner (the object it belongs to, 0 for none: guard.ts checks a pointer read from
+// an object's fields against it). free() flips it with one CAS, so a double free or a
+// pointer that is not a block is refused, not obeyed.
 //
 // Small blocks (<= 32 KiB with header; 40 classes, four per doubling above 128 B):
 //   free ──alloc: pop the class's Treiber stack──▶ allocated ──free: push──▶ free
@@ -24,8 +26,11 @@ import {
 import { lockAcquire, lockRelease } from './lock';
 
 const BLOCK_HEADER: usize = 8;
-const ALLOCATED: u32 = 0xA110CA7E;
+const ALLOCATED: u32 = 0xA1100000;   // | ownerTag(owner)
 const FREE: u32 = 0xF4EEB10C;
+@inline function isAllocated(state: u32): bool { return (state & 0xffff0000) == ALLOCATED; }
+/** 16 bits of the owner's offset (8-aligned), mixed: a forged pointer to another object's block fails. */
+@inline function ownerTag(owner: usize): u32 { return ((<u32>(owner >> 3)) * 0x9E3779B1) >>> 16; }
 const SMALL_MAX: usize = 32768;
 const LARGE_UNIT: usize = 4096;
 /** The largest request we accept: 2 GiB less headers (segments are capped at 2 GiB). */
@@ -171,7 +176,10 @@ function largeGive(block: usize, size: usize): void {
 // ---- ABI ----
 
 /** Allocate `size` bytes, 8-byte aligned, zeroed when `zero`. Returns the offset, or E_NOMEM / E_INVAL. */
-export function alloc(size: usize, zero: bool): i32 {
+export function alloc(size: usize, zero: bool): i32 { return allocOwned(size, zero, 0); }
+
+/** alloc, the block tagged as `owner`'s (an object's offset): see ownedBlock. */
+export function allocOwned(size: usize, zero: bool, owner: usize): i32 {
   if (size > ALLOC_MAX) return E_NOMEM;
   const total = (max<usize>(size, 8) + BLOCK_HEADER + 7) & ~<usize>7;
   let block: usize;
@@ -189,7 +197,7 @@ export function alloc(size: usize, zero: bool): i32 {
     if (block == 0) return E_NOMEM;
     blockSize = <usize>load<u32>(block);
   }
-  atomic.store<u32>(block, ALLOCATED, 4);
+  atomic.store<u32>(block, ALLOCATED | ownerTag(owner), 4);
   atomic.add<u32>(HEADER + H_BYTES_IN_USE, <u32>blockSize);
   atomic.add<u32>(HEADER + H_BLOCKS_IN_USE, 1);
   const p = block + BLOCK_HEADER;
@@ -205,7 +213,8 @@ export function free(p: usize): i32 {
   const info = <usize>load<u32>(block);
   const small = info < NCLASSES;
   if (!small && (info < SMALL_MAX || (info & (LARGE_UNIT - 1)) != 0 || block + info > top)) return E_INVAL;
-  if (atomic.cmpxchg<u32>(block + 4, ALLOCATED, FREE) != ALLOCATED) return E_INVAL;
+  const state = atomic.load<u32>(block, 4);
+  if (!isAllocated(state) || atomic.cmpxchg<u32>(block + 4, state, FREE) != state) return E_INVAL;
   const blockSize = small ? classSize(info) : info;
   atomic.sub<u32>(HEADER + H_BYTES_IN_USE, <u32>blockSize);
   atomic.sub<u32>(HEADER + H_BLOCKS_IN_USE, 1);
@@ -219,9 +228,23 @@ export function alloc_usable(p: usize): i32 {
   const top = <usize>atomic.load<u32>(HEADER, H_TOP);
   if (p < HEAP_START + BLOCK_HEADER || p >= top || (p & 7) != 0) return E_INVAL;
   const block = p - BLOCK_HEADER;
-  if (atomic.load<u32>(block, 4) != ALLOCATED) return E_INVAL;
+  if (!isAllocated(atomic.load<u32>(block, 4))) return E_INVAL;
   const info = <usize>load<u32>(block);
   return <i32>((info < NCLASSES ? classSize(info) : info) - BLOCK_HEADER);
+}
+
+/**
+ * Whether p is a live block tagged as owner's with at least `need` usable bytes: how a
+ * protocol checks a pointer it read from shared memory before using it (guard.ts).
+ */
+export function ownedBlock(p: usize, owner: usize, need: usize): bool {
+  const top = <usize>atomic.load<u32>(HEADER, H_TOP);
+  if (p < HEAP_START + BLOCK_HEADER || p >= top || (p & 7) != 0) return false;
+  const block = p - BLOCK_HEADER;
+  if (atomic.load<u32>(block, 4) != (ALLOCATED | ownerTag(owner))) return false;
+  const info = <usize>load<u32>(block);
+  if (info >= NCLASSES && (info < SMALL_MAX || (info & (LARGE_UNIT - 1)) != 0 || block + info > top)) return false;
+  return (info < NCLASSES ? classSize(info) : info) - BLOCK_HEADER >= need;
 }
 
 export function alloc_bytes_in_use(): u32 { return atomic.load<u32>(HEADER, H_BYTES_IN_USE); }

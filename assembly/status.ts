@@ -19,3 +19,4 @@ export const E_LIMIT: i32 = -14;        // a fixed table is full (thread table)
 export const E_INTERRUPTED: i32 = -15;
 export const E_DEAD_PEER: i32 = -16;
 export const E_DEADLOCK: i32 = -17;       // a blocking relock by the thread that holds it
+export const E_CORRUPT: i32 = -18;        // the object's fields fail validation (guard.ts): someone wrote over it

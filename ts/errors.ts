@@ -42,12 +42,17 @@ export class InterruptedError extends IpcError {}
 export class DeadPeerError extends IpcError {}
 /** A blocking lock by the thread that already holds it would wait forever (EDEADLK). */
 export class DeadlockError extends IpcError {}
+/**
+ * The object's fields fail validation: a thread wrote over them. The operation did nothing
+ * (no write outside the object); other objects are unaffected. Remove and re-create it.
+ */
+export class CorruptedError extends IpcError {}
 
 /** Status codes of assembly/status.ts. */
 export const Status = {
   OK: 0, AGAIN: -1, TIMEOUT: -2, CLOSED: -3, NOMEM: -4, TOO_LARGE: -5, NOT_FOUND: -6, KIND: -7,
   ABI: -8, INVAL: -9, EXISTS: -10, OWNER_DEAD: -11, NOT_RECOVERABLE: -12, PERM: -13, LIMIT: -14,
-  INTERRUPTED: -15, DEAD_PEER: -16, DEADLOCK: -17,
+  INTERRUPTED: -15, DEAD_PEER: -16, DEADLOCK: -17, CORRUPT: -18,
 } as const;
 
 const byCode: Record<number, [new (m: string, c: number) => IpcError, string]> = {
@@ -68,6 +73,7 @@ const byCode: Record<number, [new (m: string, c: number) => IpcError, string]> =
   [Status.INTERRUPTED]: [InterruptedError, 'interrupted'],
   [Status.DEAD_PEER]: [DeadPeerError, 'peer thread died'],
   [Status.DEADLOCK]: [DeadlockError, 'is already held by this thread (a blocking relock would never return)'],
+  [Status.CORRUPT]: [CorruptedError, 'is corrupted (its fields fail validation: something wrote over it); nothing was done'],
 };
 
 /** The error for a negative status; `what` names the object or operation. */

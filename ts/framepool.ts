@@ -3,7 +3,7 @@
 // consumer takes the next published frame, reads it in place, and releases the slot.
 import { IpcObject } from './object';
 import { Kind } from './kinds';
-import { MessageTooLargeError, NotOwnerError, errorFor, checkInt, describe, Status } from './errors';
+import { MessageTooLargeError, NotOwnerError, check, errorFor, checkInt, describe, Status } from './errors';
 import { deadlineOf, untilEvent, type WaitOptions } from './wait';
 import { jsonCodec, type Codec } from './codec';
 
@@ -20,14 +20,15 @@ export interface Frame<M = unknown> {
 
 const ACQUIRE = 0;   // fp_event: a slot freed / a frame published
 const NEXT = 1;
+const WRITING = 1;   // a slot's state word: state | owner << 2 (assembly/framepool.ts)
 
 export class FramePool<M = unknown> extends IpcObject {
   readonly kind: number = Kind.framepool;
   /** How meta values become bytes (JSON by default; per handle). */
   codec: Codec<M> = jsonCodec as Codec<M>;
-  readonly slots: number = this.core.fp_slots(this.offset);
-  readonly frameSize: number = this.core.fp_frame_size(this.offset);
-  readonly metaSize: number = this.core.fp_meta_size(this.offset);
+  readonly slots: number = check(this.core.fp_slots(this.offset), this.label);
+  readonly frameSize: number = check(this.core.fp_frame_size(this.offset), this.label);
+  readonly metaSize: number = check(this.core.fp_meta_size(this.offset), this.label);
 
   // ---- producer ----
 
@@ -57,8 +58,12 @@ export class FramePool<M = unknown> extends IpcObject {
     if (meta !== undefined) {
       const bytes = this.codec.encode(meta);
       if (bytes.length > this.metaSize) throw new MessageTooLargeError(`${this.label}: meta of ${bytes.length} bytes exceeds metaSize ${this.metaSize}`, Status.TOO_LARGE);
-      this.segment.write(this.core.fp_meta(this.offset, slot), bytes);
-      len = bytes.length;
+      // The meta goes in before the publish, so only into a slot this thread writes (a state no
+      // other thread can change); otherwise the publish is refused and a ready frame's meta stays.
+      if (this.core.fp_state(this.offset, slot) >>> 0 === (WRITING | this.segment.tid << 2) >>> 0) {
+        this.segment.write(check(this.core.fp_meta(this.offset, slot), this.label), bytes);
+        len = bytes.length;
+      }
     }
     this.#settle(this.core.fp_publish(this.offset, slot, len), slot, 'publish', 'acquired');
   }
@@ -94,12 +99,12 @@ export class FramePool<M = unknown> extends IpcObject {
 
   #frame(slot: number, withMeta: boolean): Frame<M> {
     const seg = this.segment;
-    const at = this.core.fp_data(this.offset, slot);
+    const at = check(this.core.fp_data(this.offset, slot), this.label);
     const size = this.frameSize;
     let meta: M | undefined;
     if (withMeta) {
-      const len = this.core.fp_meta_len(this.offset, slot);
-      if (len > 0) meta = this.codec.decode(seg.read(this.core.fp_meta(this.offset, slot), len));
+      const len = Math.min(check(this.core.fp_meta_len(this.offset, slot), this.label), this.metaSize);
+      if (len > 0) meta = this.codec.decode(seg.read(check(this.core.fp_meta(this.offset, slot), this.label), len));
     }
     const bytes = seg.view(at, size);
     return {

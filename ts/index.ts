@@ -46,7 +46,7 @@ export { canBlock, hasWaitAsync } from './platform';
 export {
   IpcError, TimeoutError, ClosedError, OwnerDiedError, NotRecoverableError, OutOfMemoryError,
   MessageTooLargeError, NotFoundError, KindMismatchError, AbiMismatchError, WouldBlockError,
-  AlreadyExistsError, NotOwnerError, LimitError, InterruptedError, DeadPeerError, DeadlockError,
+  AlreadyExistsError, NotOwnerError, LimitError, InterruptedError, DeadPeerError, DeadlockError, CorruptedError,
 } from './errors';
 export { serveView, mountView, viewState } from './view';
 export type { ViewState, ViewOptions, ServeViewOptions, ViewServer } from './view';
