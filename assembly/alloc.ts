@@ -247,6 +247,37 @@ export function ownedBlock(p: usize, owner: usize, need: usize): bool {
   return (info < NCLASSES ? classSize(info) : info) - BLOCK_HEADER >= need;
 }
 
+/**
+ * The state word of a live block tagged as owner's (what ownedBlock compares): for a caller
+ * that keeps a block it checked in full and re-checks only its header later (channel.ts).
+ */
+@inline export function ownedState(owner: usize): u32 { return ALLOCATED | ownerTag(owner); }
+
+/**
+ * ownedBlock's check, giving the usable bytes: those of p when it is a live block tagged as
+ * owner's, -1 otherwise (a protocol that reads a length from the block checks it against them).
+ */
+export function ownedUsable(p: usize, owner: usize): i32 {
+  const top = <usize>atomic.load<u32>(HEADER, H_TOP);
+  if (p < HEAP_START + BLOCK_HEADER || p >= top || (p & 7) != 0) return -1;
+  const block = p - BLOCK_HEADER;
+  if (atomic.load<u32>(block, 4) != (ALLOCATED | ownerTag(owner))) return -1;
+  const info = <usize>load<u32>(block);
+  if (info >= NCLASSES && (info < SMALL_MAX || (info & (LARGE_UNIT - 1)) != 0 || block + info > top)) return -1;
+  return <i32>((info < NCLASSES ? classSize(info) : info) - BLOCK_HEADER);
+}
+
+/**
+ * Hand a live block over from owner `from` to owner `to` (one CAS on its state word): true if
+ * it was from's. p must have passed ownedBlock / ownedUsable (this reads its header). A
+ * message node moves this way between the host (a fixed owner while it is written or read)
+ * and the port it is queued on (port.ts).
+ */
+@inline export function adoptBlock(p: usize, from: usize, to: usize): bool {
+  const was = ALLOCATED | ownerTag(from);
+  return atomic.cmpxchg<u32>(p - BLOCK_HEADER + 4, was, ALLOCATED | ownerTag(to)) == was;
+}
+
 export function alloc_bytes_in_use(): u32 { return atomic.load<u32>(HEADER, H_BYTES_IN_USE); }
 export function alloc_blocks_in_use(): u32 { return atomic.load<u32>(HEADER, H_BLOCKS_IN_USE); }
 export function alloc_top(): u32 { return atomic.load<u32>(HEADER, H_TOP); }

@@ -6,7 +6,9 @@
 //   the last of `parties`: (gen, parties - 1) → (gen + 1, 0), wake all: it is the leader
 //   timeout: (gen, c) → (gen, c - 1) if gen is unchanged (the barrier stays usable);
 //            if gen moved meanwhile, the waiter was released after all
-import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_INVAL } from './status';
+// Containment: parties outside 1..2^31-1, an arrival count at or past them, or a withdrawal
+// with nobody counted is corrupted (E_CORRUPT, nothing changed).
+import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_INVAL, E_CORRUPT } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
 import { waitWhile, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { armWait, wait_value } from './local';
@@ -28,10 +30,12 @@ export function barrierInit(obj: usize, parties: u32): i32 {
 /** Arrive. LEADER (1) for the last arrival; else E_AGAIN armed on the generation word. */
 function arrive(obj: usize): i32 {
   const parties = load<u32>(obj, B_PARTIES);
+  if (parties == 0 || parties > 0x7fffffff) return E_CORRUPT;
   while (true) {
     const s = atomic.load<u64>(obj, B_STATE);
     const gen = genOf(s);
     const c = countOf(s);
+    if (c >= parties) return E_CORRUPT;
     if (c + 1 >= parties) {
       if (atomic.cmpxchg<u64>(obj + B_STATE, s, <u64>(gen + 1)) != s) continue;
       wake(obj + B_STATE, i32.MAX_VALUE);
@@ -48,6 +52,7 @@ function leave(obj: usize, gen: u32): i32 {
   while (true) {
     const s = atomic.load<u64>(obj, B_STATE);
     if (genOf(s) != gen) return OK;
+    if (countOf(s) == 0) return E_CORRUPT;   // our arrival is not counted
     if (atomic.cmpxchg<u64>(obj + B_STATE, s, (<u64>(countOf(s) - 1) << 32) | gen) == s) return E_TIMEOUT;
   }
 }

@@ -9,7 +9,7 @@
 // the read of seq, and the notifier's seq++ (a RMW) precedes its read of waiters, so one
 // of the two sees the other. Wake-ups may be spurious: callers re-check their condition.
 // The relock ignores the timeout (as pthread_cond_timedwait does) and reports owner death.
-import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_OWNER_DEAD } from './status';
+import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_OWNER_DEAD, E_NOT_RECOVERABLE, E_CORRUPT } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
 import { waitWhile, deadlineFrom, wake, TIMED_OUT, maskInterrupts, unmaskInterrupts } from './futex';
 import { mutexUnlock, mutexLock, mutex_owner } from './mutex';
@@ -40,7 +40,7 @@ function cvWait(cvObj: usize, cv: usize, mutexObj: usize, timeoutMs: f64): i32 {
   maskInterrupts();   // the relock must complete: an interrupt ends the wait, not the relock
   const relock = mutexLock(mutexObj, mutexObj + OBJ_HEADER, -1);
   unmaskInterrupts();
-  if (relock == E_OWNER_DEAD || relock == E_CLOSED) return relock;
+  if (relock == E_OWNER_DEAD || relock == E_CLOSED || relock == E_NOT_RECOVERABLE || relock == E_CORRUPT) return relock;   // (E_OWNER_DEAD: relocked from a dead owner; the others: not held)
   if (objRemoved(cvObj)) return E_CLOSED;
   return r == TIMED_OUT && atomic.load<i32>(cv, C_SEQ) == seq ? E_TIMEOUT : OK;
 }

@@ -10,7 +10,9 @@
 // UNSET; set() stores SET before it reads the count (both sequentially consistent), so either
 // the waiter sees SET or set() sees the waiter. A woken auto-reset waiter that finds the SET
 // taken by a newcomer parks again. The async path parks on the same word (ev_try arms it).
-import { OK, E_AGAIN, E_CLOSED, E_TIMEOUT } from './status';
+// Containment: a state other than UNSET/SET, or a mode other than 0/1, is corrupted (a wait
+// parked on UNSET would return at once, again and again, on any other value).
+import { OK, E_AGAIN, E_CLOSED, E_TIMEOUT, E_CORRUPT } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
 import { park, wake, deadlineFrom, expired, TIMED_OUT } from './futex';
 import { armWait } from './local';
@@ -51,6 +53,7 @@ export function ev_manual(obj: usize): i32 { return isManual(obj) ? 1 : 0; }
 /** One attempt: OK if the event lets this wait through (consuming it if auto-reset), else E_AGAIN armed on the state word. */
 export function ev_try(obj: usize): i32 {
   if (objRemoved(obj)) return E_CLOSED;
+  if (atomic.load<u32>(obj, F_STATE) > SET || load<u32>(obj, F_MANUAL) > 1) return E_CORRUPT;
   if (isManual(obj) ? atomic.load<u32>(obj, F_STATE) == SET : atomic.cmpxchg<u32>(obj + F_STATE, SET, UNSET) == SET) return OK;
   return armWait(obj + F_STATE, <i32>UNSET);
 }

@@ -14,6 +14,12 @@
 //     range-checked against the immutable fields before use; ring positions are masked;
 //   - a retry loop that waits for another thread's step is bounded (RETRY_LIMIT), and a
 //     list walk is bounded by the count the object keeps;
+//   - an internal lock among the fields is taken with lockAcquireObj (lock.ts): a word no
+//     locker writes is E_CORRUPT at once, a holder that never lets go E_CORRUPT in bounded
+//     time; a thread id read from a word is masked to index the thread table (threads.ts:
+//     slotOf), and one that is no id at all (isTidForm) is corrupted, not a dead holder;
+//   - a size the host views memory by (a region's, a value's length) is checked against the
+//     block that holds it, and the host copies the length the core checked, not a re-read;
 //   - the limit: the tag has 16 bits, so a forger who tries blocks until one's tag matches
 //     gets through 1 time in 65536; such a forger could as well write into the other object.
 export { ownedBlock } from './alloc';
@@ -23,3 +29,9 @@ export { ownedBlock } from './alloc';
 export const RETRY_LIMIT: u32 = 1 << 26;
 
 @inline export function isPow2(x: u32): bool { return x != 0 && (x & (x - 1)) == 0; }
+
+/**
+ * A value that can be a thread id (threads.ts: gen << 10 | slot, gen and slot nonzero, below
+ * 2^30). A lock word naming anything else was written by no locker: corrupted, not a holder.
+ */
+@inline export function isTidForm(tid: u32): bool { return tid < (1 << 30) && (tid >> 10) != 0 && (tid & 1023) != 0; }

@@ -31,7 +31,7 @@ export {
   rw_read, rw_write, rw_try_read, rw_try_write, rw_read_step, rw_write_step, rw_timed_out,
   rw_read_unlock, rw_write_unlock,
 } from './rwlock';
-export { snap_reserve, snap_cancel, snap_commit, snap_read_begin, snap_read_end, snap_version, snap_version_addr } from './snapshot';
+export { snap_reserve, snap_cancel, snap_commit, snap_read_begin, snap_read_len, snap_read_end, snap_version, snap_version_addr } from './snapshot';
 export { once_begin, once_finish, once_wait, once_done, latch_count_down, latch_step, latch_wait, latch_count } from './once';
 export {
   ch_reserve, ch_reserve_receipt, ch_wait_word, ch_data, ch_len, ch_commit, ch_last_pos, ch_send_from, ch_recv_into, ch_sel_arm, ch_sel_disarm, sel_begin, sel_park,

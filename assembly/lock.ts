@@ -17,8 +17,9 @@
 // taken-over section may have been cut short: the users keep theirs restartable (the
 // registry's clean-up pops one reference at a time) or small.
 import { spinWhile, parkMasked, deadlineFrom, wake, TIMED_OUT } from './futex';
-import { selfTid } from './local';
+import { selfTid, now } from './local';
 import { THREADS, THREAD_SLOT, MAX_THREADS } from './layout';
+import { OK, E_TIMEOUT, E_CORRUPT } from './status';
 
 const LOCKED: u32 = 1;
 const CONTENDED: u32 = 2;
@@ -56,5 +57,47 @@ function lockContended(addr: usize): void {
     }
     if (parkMasked(addr, <i32>v, deadlineFrom(HOLDER_CHECK_MS)) == TIMED_OUT && holderDead(v)
       && atomic.cmpxchg<u32>(addr, v, me() | CONTENDED) == v) return;
+  }
+}
+
+// ---- an object's internal lock ----
+//
+// The same protocol, for a lock word among an object's fields, which any thread can overwrite
+// (guard.ts): the wait is bounded. A word no locker writes (held without the LOCKED bit, by
+// thread 0, or by this very thread, which never nests an object's lock) is E_CORRUPT at once;
+// a word still held at the caller's deadline is E_TIMEOUT; one held for OBJ_LOCK_LIMIT_MS
+// (its holders run a few hundred instructions) is E_CORRUPT: a forged holder that is alive.
+
+/** How long an object's internal lock may stay held before it is called corrupted. */
+const OBJ_LOCK_LIMIT_MS: f64 = 2000;
+
+/** OK (held: release with lockRelease), E_TIMEOUT at the deadline (< 0: none), or E_CORRUPT. */
+@inline export function lockAcquireObj(addr: usize, deadline: f64): i32 {
+  if (atomic.cmpxchg<u32>(addr, 0, me()) == 0) return OK;
+  return lockObjContended(addr, deadline);
+}
+
+function lockObjContended(addr: usize, deadline: f64): i32 {
+  const limit = now() + OBJ_LOCK_LIMIT_MS;
+  let v = atomic.load<u32>(addr);
+  if (v != 0 && (v & CONTENDED) == 0) spinWhile(addr, <i32>v);
+  while (true) {
+    v = atomic.load<u32>(addr);
+    if (v == 0) {
+      if (atomic.cmpxchg<u32>(addr, 0, me() | CONTENDED) == 0) return OK;
+      continue;
+    }
+    if ((v & LOCKED) == 0 || (v >> 2) == 0 || (v >> 2) == selfTid) return E_CORRUPT;
+    if ((v & CONTENDED) == 0) {
+      if (atomic.cmpxchg<u32>(addr, v, v | CONTENDED) != v) continue;
+      v |= CONTENDED;
+    }
+    const t = now();
+    if (deadline >= 0 && t >= deadline) return E_TIMEOUT;
+    if (t >= limit) return E_CORRUPT;
+    let until = min<f64>(t + HOLDER_CHECK_MS, limit);
+    if (deadline >= 0 && deadline < until) until = deadline;
+    if (parkMasked(addr, <i32>v, until) == TIMED_OUT && holderDead(v)
+      && atomic.cmpxchg<u32>(addr, v, me() | CONTENDED) == v) return OK;
   }
 }

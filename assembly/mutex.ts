@@ -19,7 +19,12 @@
 // waiters of the locks it owned (kindOnThreadDeath), who find the owner dead and race to
 // take over; a removal wakes all, who see E_CLOSED. A woken waiter re-locks with |2 so its
 // own unlock wakes the next; a waiter that gives up (timeout, abort) passes a wake on.
-import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_OWNER_DEAD, E_NOT_RECOVERABLE, E_PERM, E_INVAL, E_DEADLOCK } from './status';
+// Containment: a lock word no locker writes (held bits 0, an owner that is no thread id, or
+// OWNER_DIED naming a live thread) or a robust word past NOT_RECOVERABLE is corrupted
+// (E_CORRUPT: a waiter would otherwise park on a value the word does not hold, and spin).
+// A well-formed word naming a thread that is not alive is a lock whose owner died: taken over.
+import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_OWNER_DEAD, E_NOT_RECOVERABLE, E_PERM, E_INVAL, E_DEADLOCK, E_CORRUPT } from './status';
+import { isTidForm } from './guard';
 import { OBJ_HEADER, objRemoved } from './object';
 import { park, spinBriefly, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { selfTid, armWait, wait_value } from './local';
@@ -38,16 +43,25 @@ const NOT_RECOVERABLE: u32 = 2;
 
 
 @inline function ownerOf(v: u32): u32 { return v >> 2; }
+/** A held word no locker writes. */
+@inline function malformed(v: u32): bool { return (v & 3) == 0 || !isTidForm(v >> 2); }
+/** The robust word's verdict before a lock: 0 to go on, or E_NOT_RECOVERABLE / E_CORRUPT. */
+@inline function robustBars(m: usize): i32 {
+  const r = atomic.load<u32>(m, W_ROBUST);
+  return r < NOT_RECOVERABLE ? 0 : r == NOT_RECOVERABLE ? E_NOT_RECOVERABLE : E_CORRUPT;
+}
 
 // Mutex fields may sit inside another object (a Monitor): `m` is the address of the two words.
 
 /** One attempt: OK, E_OWNER_DEAD (acquired from a dead owner), or E_AGAIN. No side effects on failure. */
 export function mutexTry(m: usize): i32 {
-  if (atomic.load<u32>(m, W_ROBUST) == NOT_RECOVERABLE) return E_NOT_RECOVERABLE;
+  const barred = robustBars(m);
+  if (barred != 0) return barred;
   const me = selfTid << 2;
   const v = atomic.cmpxchg<u32>(m + W_LOCK, 0, me | LOCKED);
   if (v == 0) return acquired(m);
-  if (isAlive(ownerOf(v))) return E_AGAIN;
+  if (malformed(v)) return E_CORRUPT;
+  if (isAlive(ownerOf(v))) return (v & 3) == OWNER_DIED ? E_CORRUPT : E_AGAIN;
   return takeOver(m, v);
 }
 
@@ -75,18 +89,21 @@ function takeOver(m: usize, v: u32): i32 {
  */
 export function mutexStep(m: usize): i32 {
   while (true) {
-    if (atomic.load<u32>(m, W_ROBUST) == NOT_RECOVERABLE) return E_NOT_RECOVERABLE;
+    const barred = robustBars(m);
+    if (barred != 0) return barred;
     const v = atomic.load<u32>(m, W_LOCK);
     if (v == 0) {
       // A thread that has waited takes the lock as contended: others may still be parked.
       if (atomic.cmpxchg<u32>(m + W_LOCK, 0, (selfTid << 2) | CONTENDED) == 0) return acquired(m);
       continue;
     }
+    if (malformed(v)) return E_CORRUPT;
     if (!isAlive(ownerOf(v))) {
       const rc = takeOver(m, v);
       if (rc != E_AGAIN) return rc;
       continue;
     }
+    if ((v & 3) == OWNER_DIED) return E_CORRUPT;   // (marked by the death hook: never a live owner)
     if ((v & 3) == LOCKED && atomic.cmpxchg<u32>(m + W_LOCK, v, (v & ~3) | CONTENDED) != v) continue;
     return armWait(m + W_LOCK, <i32>((v & ~3) | CONTENDED));
   }

@@ -7,11 +7,16 @@
 //
 // Latch count (+0): count_down(n) subtracts (refusing to go below 0); the one that reaches
 // 0 wakes all; waiters park on the count.
-import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_INVAL, E_PERM } from './status';
+//
+// Containment: a once state no step writes (not NEW, DONE or a runner's id | RUNNING) and a
+// negative latch count are corrupted (E_CORRUPT); a state naming this thread as the runner is
+// a run from inside its own initializer (E_DEADLOCK: it would wait for itself).
+import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_INVAL, E_PERM, E_CORRUPT, E_DEADLOCK } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
 import { waitWhile, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { selfTid, armWait } from './local';
 import { isAlive } from './threads';
+import { isTidForm } from './guard';
 
 const O_STATE: usize = OBJ_HEADER;
 export const ONCE_SIZE: usize = OBJ_HEADER + 8;
@@ -26,6 +31,8 @@ export function once_begin(obj: usize): i32 {
   while (true) {
     const s = atomic.load<u32>(obj, O_STATE);
     if (s == DONE) return OK;
+    if (s != NEW && ((s & 3) != RUNNING || !isTidForm(s >> 2))) return E_CORRUPT;
+    if (s == ((selfTid << 2) | RUNNING)) return E_DEADLOCK;
     if (s == NEW || !isAlive(s >> 2)) {
       if (atomic.cmpxchg<u32>(obj + O_STATE, s, (selfTid << 2) | RUNNING) == s) return RUN;
       continue;
@@ -84,6 +91,7 @@ export function latch_count_down(obj: usize, n: i32): i32 {
   if (n <= 0) return E_INVAL;
   let c = atomic.load<i32>(obj, L_COUNT);
   while (true) {
+    if (c < 0) return E_CORRUPT;
     if (n > c) return E_INVAL;
     const seen = atomic.cmpxchg<i32>(obj + L_COUNT, c, c - n);
     if (seen == c) break;
@@ -97,6 +105,7 @@ export function latch_count_down(obj: usize, n: i32): i32 {
 export function latch_step(obj: usize): i32 {
   if (objRemoved(obj)) return E_CLOSED;
   const c = atomic.load<i32>(obj, L_COUNT);
+  if (c < 0) return E_CORRUPT;
   return c == 0 ? OK : armWait(obj + L_COUNT, c);
 }
 
@@ -106,6 +115,7 @@ export function latch_wait(obj: usize, timeoutMs: f64): i32 {
     if (objRemoved(obj)) return E_CLOSED;
     const c = atomic.load<i32>(obj, L_COUNT);
     if (c == 0) return OK;
+    if (c < 0) return E_CORRUPT;
     if (waitWhile(obj + L_COUNT, c, deadline) == TIMED_OUT || expired(deadline)) {
       return atomic.load<i32>(obj, L_COUNT) == 0 ? OK : E_TIMEOUT;
     }

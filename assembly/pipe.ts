@@ -11,9 +11,12 @@
 // channel's ch_reserve refuses sends once it is set). A fresh
 // pipe with no writer yet just waits (as a FIFO does); once its last writer has closed, the
 // stream has ended for good.
+// Containment (guard.ts): the ends are counts in the object's own fields (a garbage count
+// makes a close E_INVAL, or ends the stream early: nothing outside the object moves); the
+// ring behind them is the channel's, checked by channel.ts at every operation.
 import { OK, E_CLOSED, E_INVAL } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
-import { ch_close, ch_depth, channelWakeAll } from './channel';
+import { ch_close, ch_depth, channelWakeAll, channelValid } from './channel';
 
 const P_WRITERS: usize = OBJ_HEADER + 264;
 const P_READERS: usize = OBJ_HEADER + 268;
@@ -51,9 +54,10 @@ export function pipe_close(obj: usize, writer: i32): i32 {
 
 export function pipe_broken(obj: usize): i32 { return atomic.load<u32>(obj, P_BROKEN) != 0 ? 1 : 0; }
 
-/** ipcs: [chunks queued, writers, readers, broken] */
+/** ipcs: [chunks queued, writers, readers, broken]; -1 in every word when the ring is corrupted. */
 export function pipeSummary(obj: usize, out: usize): void {
-  store<u32>(out, ch_depth(obj));
+  if (!channelValid(obj)) { memory.fill(out, 0xff, 16); return; }
+  store<u32>(out, <u32>ch_depth(obj));
   store<u32>(out, atomic.load<u32>(obj, P_WRITERS), 4);
   store<u32>(out, atomic.load<u32>(obj, P_READERS), 8);
   store<u32>(out, atomic.load<u32>(obj, P_BROKEN), 12);

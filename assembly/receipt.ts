@@ -3,6 +3,7 @@
 // "queued" makes a receipt and sends its offset with the message (ports, queues, channels).
 //
 // Block: [state][receiver tid][refs][next][level][reply node][object it came through]
+//        [sender's next][sender's link]
 //
 //   QUEUED ──a receiver takes the message (receiptTaken)──▶ RECEIVED, receiver = its tid
 //   RECEIVED ──that receiver's ack() / reply()──▶ PROCESSED (a reply leaves its node here)
@@ -16,7 +17,10 @@
 // sender walks away), and the message's, dropped at the final transition. The last one frees
 // the block (and an unclaimed reply node). A receiver that owes an ack links the receipt on
 // its thread's list (S_ACKS), only it touches that list while alive, and its death fails
-// every receipt still there: a sender never waits for a dead receiver.
+// every receipt still there: a sender never waits for a dead receiver. Likewise the sender's
+// reference is on its thread's list (S_SENT, doubly linked: a pool keeps many) from
+// receipt_new to receipt_drop, and its death drops it: a sender killed while it waits (a
+// call() in progress) leaks neither the receipt nor the reply that comes later.
 //
 // Kill safety: a terminated thread stops only at a call or a loop's back edge, so each step
 // that must not be cut in two is written without one (@inline all the way down): taking a
@@ -25,11 +29,20 @@
 // what a cut could leave: a receipt linked but not yet settled (QUEUED), or settled but not
 // yet unlinked (PROCESSED). A reply's node hangs on the receipt before its bytes are written,
 // so a callee killed mid-reply leaks nothing.
-import { OK, E_INVAL, E_PERM } from './status';
-import { alloc, free } from './alloc';
+//
+// Containment (guard.ts): receipt blocks are tagged RECEIPT_OWNER, and a receipt offset read
+// from shared memory (a message, a thread's list, a link) is checked with receiptValid before
+// use; a reply node is tagged as its receipt's. A receipt moves out of QUEUED once: taking it
+// or dropping it with its message is done only by the thread whose transition wins, so a
+// corrupted object that hands the same receipt out twice cannot drop a reference twice. List
+// walks are bounded, and a corrupted list is cut off (its receipts leak) rather than written
+// through.
+import { OK, E_INVAL, E_PERM, E_CORRUPT } from './status';
+import { allocOwned, free, ownedBlock } from './alloc';
+import { RETRY_LIMIT } from './guard';
 import { selfTid } from './local';
-import { slotOf, S_ACKS } from './threads';
-import { port_msg } from './port';
+import { slotOf, S_ACKS, S_SENT } from './threads';
+import { msgNode, N_DATA } from './port';
 
 export const QUEUED: u32 = 0;
 export const RECEIVED: u32 = 1;
@@ -47,7 +60,26 @@ const R_NEXT: usize = 12;
 const R_LEVEL: usize = 16;
 const R_REPLY: usize = 20;
 const R_FROM: usize = 24;
-const RECEIPT_SIZE: usize = 28;
+const R_SNEXT: usize = 28;   // the sender's list (S_SENT)
+const R_SLINK: usize = 32;   // the word pointing here: S_SENT or the previous R_SNEXT; 0 once unlinked
+const RECEIPT_SIZE: usize = 36;
+/**
+ * The owner every receipt block is tagged with (alloc.ts: allocOwned): no object lives at
+ * this offset (segments stop below 2 GiB), so a receipt pointer read from a message is told
+ * from a pointer forged to an object's block or a canary (guard.ts).
+ */
+export const RECEIPT_OWNER: usize = 0x7FFFFFF8;
+
+/**
+ * Whether r is a live receipt block (tagged RECEIPT_OWNER, big enough) whose words say what
+ * a receipt says: a level, a state, a reference count of 1 or 2. Any code that reads a
+ * receipt's offset from shared memory (a message, a list) checks it with this before use.
+ */
+export function receiptValid(r: usize): bool {
+  if (!ownedBlock(r, RECEIPT_OWNER, RECEIPT_SIZE)) return false;
+  const level = load<u32>(r, R_LEVEL), refs = atomic.load<u32>(r, R_REFS);
+  return level >= LEVEL_RECEIVED && level <= LEVEL_REPLY && atomic.load<u32>(r, R_STATE) <= DEAD && refs - 1 < 2;
+}
 
 /** A receipt the receiver of the last message taken by this thread owes an ack on (0: none). */
 let lastReceipt: usize = 0;
@@ -57,20 +89,59 @@ export function clearLast(): void { lastReceipt = 0; }
 /** A new receipt for one message (level: LEVEL_*), or E_NOMEM / E_INVAL. */
 export function receipt_new(level: u32): i32 {
   if (level < LEVEL_RECEIVED || level > LEVEL_REPLY) return E_INVAL;
-  const r = alloc(RECEIPT_SIZE, true);
+  const head = slotOf(selfTid) + S_SENT;
+  let first = <usize>load<u32>(head);
+  if (first != 0 && !sentLinksOk(first, head)) { store<u32>(head, 0); first = 0; }   // corrupted: cut off
+  const r = allocOwned(RECEIPT_SIZE, true, RECEIPT_OWNER);
   if (r < 0) return r;
   store<u32>(r, 2, R_REFS);
   store<u32>(r, level, R_LEVEL);
+  // on the sender's list, at its head (no call in this stretch: a kill cannot cut it)
+  store<u32>(r, <u32>first, R_SNEXT);
+  store<u32>(r, <u32>head, R_SLINK);
+  if (first != 0) store<u32>(first, <u32>(<usize>r + R_SNEXT), R_SLINK);
+  store<u32>(head, <u32>r);
   return r;
 }
 
 export function receipt_state(r: usize): u32 { return atomic.load<u32>(r, R_STATE); }
 export function receipt_receiver(r: usize): u32 { return atomic.load<u32>(r, R_RECEIVER); }
-/** The reply node a PROCESSED call receipt holds, handed over to the caller (0 if none). */
-export function receipt_take_reply(r: usize): usize { return <usize>atomic.xchg<u32>(r + R_REPLY, 0); }
+/** The reply node a PROCESSED call receipt holds, handed over to the caller (0 if none), or E_CORRUPT. */
+export function receipt_take_reply(r: usize): i32 {
+  if (!receiptValid(r)) return E_CORRUPT;
+  const reply = <usize>atomic.xchg<u32>(r + R_REPLY, 0);
+  return reply == 0 || ownedBlock(reply, r, N_DATA) ? <i32>reply : E_CORRUPT;
+}
 
-/** The sender is done with it (confirmed, failed or timed out). */
-export function receipt_drop(r: usize): void { unref(r); }
+/** The sender is done with it (confirmed, failed or timed out). Called twice for a receipt never attached to a message. */
+export function receipt_drop(r: usize): void {
+  if (!receiptValid(r)) return;   // (corrupted: it leaks)
+  if (!sentLinksOk(r, slotOf(selfTid) + S_SENT)) store<u32>(r, 0, R_SLINK);   // off a corrupted list, nothing written through it
+  unlinkSent(r);
+  unref(r);
+}
+
+/**
+ * r's links on its sender's list (head: that thread's S_SENT word) are a list's: the word it
+ * names points back at it, and so does its next. Checked before unlinkSent writes through them.
+ */
+function sentLinksOk(r: usize, head: usize): bool {
+  if (!receiptValid(r)) return false;
+  const link = <usize>load<u32>(r, R_SLINK), next = <usize>load<u32>(r, R_SNEXT);
+  if (link == 0) return true;
+  if (link == head ? <usize>load<u32>(head) != r : !(receiptValid(link - R_SNEXT) && <usize>load<u32>(link) == r)) return false;
+  return next == 0 || (receiptValid(next) && <usize>load<u32>(next, R_SLINK) == r + R_SNEXT);
+}
+
+/** Off its sender's list, if still on it (only the sender, or its death walk, calls this). */
+@inline function unlinkSent(r: usize): void {
+  const link = <usize>load<u32>(r, R_SLINK);
+  if (link == 0) return;
+  const next = <usize>load<u32>(r, R_SNEXT);
+  store<u32>(link, <u32>next);
+  if (next != 0) store<u32>(next, <u32>link, R_SLINK);
+  store<u32>(r, 0, R_SLINK);
+}
 
 @inline function unref(r: usize): void {
   if (atomic.sub<u32>(r + R_REFS, 1) == 1) freeReceipt(r);
@@ -78,7 +149,7 @@ export function receipt_drop(r: usize): void { unref(r); }
 
 function freeReceipt(r: usize): void {
   const reply = <usize>load<u32>(r, R_REPLY);
-  if (reply != 0) free(reply);
+  if (reply != 0 && ownedBlock(reply, r, N_DATA)) free(reply);
   free(r);
 }
 
@@ -88,35 +159,52 @@ function freeReceipt(r: usize): void {
   return true;
 }
 
-/** A receiver (this thread) took the message that carries r, from object `from`. */
-@inline export function receiptTaken(r: usize, from: usize): void {
+/**
+ * A receiver (this thread) took the message that carries r (checked with receiptValid first),
+ * from object `from`. False, and nothing done, when r is not QUEUED: only a corrupted object
+ * hands a receipt out twice.
+ */
+@inline export function receiptTaken(r: usize, from: usize): bool {
+  if (atomic.load<u32>(r, R_STATE) != QUEUED) return false;
   store<u32>(r, <u32>from, R_FROM);
   atomic.store<u32>(r, selfTid, R_RECEIVER);
   if (load<u32>(r, R_LEVEL) == LEVEL_RECEIVED) {
-    settle(r, QUEUED, RECEIVED);
-    unref(r);
+    if (settle(r, QUEUED, RECEIVED)) unref(r);
     lastReceipt = 0;
-    return;
+    return true;
   }
   const head = slotOf(selfTid) + S_ACKS;   // owed: link it before anyone is told
   store<u32>(r, load<u32>(head), R_NEXT);
   atomic.store<u32>(head, <u32>r);
-  settle(r, QUEUED, RECEIVED);
+  if (!settle(r, QUEUED, RECEIVED)) {      // another taker won (a receipt handed out twice): not ours
+    atomic.store<u32>(head, load<u32>(r, R_NEXT));
+    lastReceipt = 0;
+    return false;
+  }
   lastReceipt = r;
+  return true;
 }
 
-/** The message carrying r is dropped unreceived. */
+/** The message carrying r is dropped unreceived (r unchecked: checked here; once only, like a take). */
 export function receiptDropped(r: usize): void {
-  settle(r, QUEUED, DEAD);
-  unref(r);
+  if (!receiptValid(r)) return;
+  if (settle(r, QUEUED, DEAD)) unref(r);
 }
+
+/** What owedLink returns for a corrupted list: never a link (links are in the thread table or a block). */
+const CORRUPT_LINK: usize = 1;
 
 /** Where r hangs on this thread's list of receipts owed an ack (the link to it), or 0. */
 function owedLink(r: usize): usize {
   let link = slotOf(selfTid) + S_ACKS;
   let cur = <usize>load<u32>(link);
-  while (cur != 0 && cur != r) { link = cur + R_NEXT; cur = <usize>load<u32>(cur, R_NEXT); }
-  return cur == 0 ? 0 : link;
+  for (let steps: u32 = 0; cur != 0; steps++) {
+    if (steps == RETRY_LIMIT || !receiptValid(cur)) return CORRUPT_LINK;
+    if (cur == r) return link;
+    link = cur + R_NEXT;
+    cur = <usize>load<u32>(cur, R_NEXT);
+  }
+  return 0;
 }
 
 /**
@@ -125,12 +213,14 @@ function owedLink(r: usize): usize {
  * call's, E_NOMEM.
  */
 export function receipt_reply_node(r: usize, len: u32): i32 {
-  if (owedLink(r) == 0) return E_PERM;
+  const link = owedLink(r);
+  if (link == 0) return E_PERM;
+  if (link == CORRUPT_LINK) return E_CORRUPT;
   if (load<u32>(r, R_LEVEL) != LEVEL_REPLY) return E_INVAL;
-  const node = port_msg(len);
+  const node = msgNode(len, r);   // tagged as r's: receipt_take_reply checks it
   if (node < 0) return node;
   const old = <usize>atomic.xchg<u32>(r + R_REPLY, <u32>node);
-  if (old != 0) free(old);    // a reply written before and not acknowledged (its host threw)
+  if (old != 0 && ownedBlock(old, r, N_DATA)) free(old);    // a reply written before and not acknowledged (its host threw)
   return node;
 }
 
@@ -141,6 +231,7 @@ export function receipt_reply_node(r: usize, len: u32): i32 {
 export function receipt_ack(r: usize): i32 {
   const link = owedLink(r);
   if (link == 0) return E_PERM;
+  if (link == CORRUPT_LINK) return E_CORRUPT;
   if (lastReceipt == r) lastReceipt = 0;
   // one stretch with no call: settled, unlinked, our reference dropped (see the header)
   settle(r, RECEIVED, PROCESSED);
@@ -155,20 +246,33 @@ export function receipt_ack(r: usize): i32 {
  */
 export function receipt_ack_from(obj: usize): i32 {
   let oldest: usize = 0;   // the list is newest first
+  let steps: u32 = 0;
   for (let r = <usize>load<u32>(slotOf(selfTid) + S_ACKS); r != 0; r = <usize>load<u32>(r, R_NEXT)) {
+    if (++steps == RETRY_LIMIT || !receiptValid(r)) return E_CORRUPT;
     if (<usize>load<u32>(r, R_FROM) == obj && atomic.load<u32>(r, R_STATE) == RECEIVED) oldest = r;
   }
   return oldest == 0 ? E_PERM : receipt_ack(oldest);
 }
 
-/** Thread tid died: every receipt it owed an ack on fails (thread_exit, under the registry lock). */
+/** Thread tid died: every receipt it owed an ack on fails, and it drops those it sent (thread_exit, under the registry lock). */
 export function receiptsOnDeath(tid: u32): void {
   const head = slotOf(tid) + S_ACKS;
+  let steps: u32 = 0;
   for (let r = <usize>load<u32>(head); r != 0; r = <usize>load<u32>(head)) {
+    // a corrupted list (a receipt that is none, or a cycle) is cut off: its receipts leak
+    if (++steps == RETRY_LIMIT || !receiptValid(r)) { atomic.store<u32>(head, 0); break; }
     atomic.store<u32>(head, load<u32>(r, R_NEXT));
     // RECEIVED: owed. QUEUED: cut between linking and settling. PROCESSED: cut after the
     // ack settled it, before it was unlinked (its reference not yet dropped).
     const state = atomic.load<u32>(r, R_STATE);
     if (state == PROCESSED || settle(r, RECEIVED, DEAD) || settle(r, QUEUED, DEAD)) unref(r);
+  }
+  // the receipts it sent and was still waiting on: the sender's reference goes with it
+  const sent = slotOf(tid) + S_SENT;
+  steps = 0;
+  for (let r = <usize>load<u32>(sent); r != 0; r = <usize>load<u32>(sent)) {
+    if (++steps == RETRY_LIMIT || !sentLinksOk(r, sent) || <usize>load<u32>(r, R_SLINK) != sent) { store<u32>(sent, 0); break; }
+    unlinkSent(r);
+    unref(r);
   }
 }

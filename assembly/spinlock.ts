@@ -7,7 +7,9 @@
 //   preempted holder gets the core back instead of everyone burning their time slices
 //   unlock: store 0
 //   a holder that died: the next locker takes the lock over and is told (E_OWNER_DEAD)
-import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_OWNER_DEAD, E_DEADLOCK } from './status';
+//   a word that is no thread id at all (guard.ts: isTidForm): corrupted (E_CORRUPT)
+import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_OWNER_DEAD, E_DEADLOCK, E_CORRUPT } from './status';
+import { isTidForm } from './guard';
 import { OBJ_HEADER, objRemoved } from './object';
 import { expired, deadlineFrom } from './futex';
 import { selfTid, canBlock } from './local';
@@ -23,6 +25,7 @@ export function spin_try(obj: usize): i32 {
   const v = atomic.cmpxchg<u32>(obj + W, 0, selfTid);
   if (v == 0) return OK;
   if (isAlive(v)) return E_AGAIN;
+  if (!isTidForm(v)) return E_CORRUPT;
   return atomic.cmpxchg<u32>(obj + W, v, selfTid) == v ? E_OWNER_DEAD : E_AGAIN;
 }
 

@@ -5,7 +5,7 @@
 // has not wrapped, so an id recorded as a lock's owner never names a later thread.
 //
 // Each slot is [live][gen][scratch][host id][wake][refs][staging][port][acks][interrupt]
-// [parked] (u32 each):
+// [parked][sent] (u32 each):
 // refs heads the list of the objects the thread holds references to (registry.ts), which
 // its death releases, the way a process's exit closes its descriptors.
 //
@@ -42,6 +42,7 @@ export const S_PORT: usize = 28;    // its default port (port.ts): made once per
 export const S_ACKS: usize = 32;    // receipts it owes an ack on (receipt.ts)
 export const S_INTR: usize = 36;    // an interrupt is pending (futex.ts)
 export const S_PARKED: usize = 40;  // the address it is parked on, for an interrupt to wake
+export const S_SENT: usize = 44;    // receipts it sent and holds a reference on (receipt.ts)
 /** Bytes of a thread's staging block: where the host stages messages for one-call copies. */
 export const STAGING_SIZE: usize = 64 << 10;
 
@@ -88,6 +89,7 @@ function register(hostId: u32): i32 {
     store<u32>(slot, 0, S_ACKS);
     store<u32>(slot, 0, S_INTR);
     store<u32>(slot, 0, S_PARKED);
+    store<u32>(slot, 0, S_SENT);
     if (threadPortAttach(slot, tid) != OK) { atomic.store<u32>(slot, 0, S_LIVE); return E_NOMEM; }
     atomic.add<u32>(HEADER + H_THREAD_COUNT, 1);
     atomic.store<u32>(slot, tid, S_LIVE);

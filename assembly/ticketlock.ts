@@ -15,10 +15,20 @@
 //            keeps waiting: FIFO order is never broken.
 // Serving ticket s bumps wakes[s % WAKES] and wakes that word only: the hand-off goes to the
 // one thread whose turn it is, not to the whole herd of parked waiters.
-import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_DEADLOCK } from './status';
+//
+// Containment (the fields are values: addresses are obj + constants, the wake slot masked):
+//   - serving ahead of next, or more than WINDOW_MAX tickets out, is corrupted (E_CORRUPT);
+//   - a mark whose ticket is outside [serving, next) is garbage (a ticket leaves the marks
+//     before serving passes it): a giver-up that finds no free mark takes such a one;
+//   - past its deadline with no mark to take, a waiter keeps its place (FIFO) and waits in
+//     slices, but a turn given to nobody (no holder, or a dead one, serving unmoved for
+//     STUCK_MS) never ends: it leaves with E_CORRUPT (its ticket unmarked: the lock was
+//     stalled at that turn anyway), so a garbage `serving` cannot hold lock(1) for ever.
+import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_DEADLOCK, E_CORRUPT } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
 import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT, WAITED } from './futex';
-import { selfTid, armWait } from './local';
+import { selfTid, armWait, now } from './local';
+import { isAlive } from './threads';
 
 const T_NEXT: usize = OBJ_HEADER;
 const T_SERVING: usize = OBJ_HEADER + 4;
@@ -31,6 +41,18 @@ const WAKES: u32 = 32;
 export const TICKET_SIZE: usize = T_WAKES + <usize>WAKES * 4;
 
 @inline function wakeSlot(obj: usize, t: u32): usize { return obj + T_WAKES + <usize>(t & (WAKES - 1)) * 4; }
+/** a - b as a signed distance (tickets wrap at 2^32) */
+@inline function ahead(a: u32, b: u32): i32 { return <i32>(a - b); }
+
+/** Tickets out (next - serving) beyond this are corrupted: each is a waiter or one of 16 marks. */
+const WINDOW_MAX: u32 = 1 << 20;
+const STUCK_MS: f64 = 500;
+
+/** serving is not ahead of next, and no more than WINDOW_MAX tickets are out. */
+@inline function sane(obj: usize): bool {
+  const s = atomic.load<u32>(obj, T_SERVING);
+  return <u32>(atomic.load<u32>(obj, T_NEXT) - s) <= WINDOW_MAX;
+}
 
 /** The ticket this thread took in its last ticket_begin (thread-local). */
 let lastTicket: u32 = 0;
@@ -55,27 +77,65 @@ function serve(obj: usize, s: u32): void {
 
 @inline function own(obj: usize): i32 { atomic.store<u32>(obj, selfTid, T_HOLDER); return OK; }
 
-/** Give up ticket t. OK if the turn came meanwhile (the caller holds the lock), E_TIMEOUT, or E_AGAIN (no free mark: keep waiting). */
-function abandon(obj: usize, t: u32): i32 {
+/**
+ * A mark slot now holding t + 1: a free one, else one whose ticket is outside [serving, next)
+ * (garbage: serving passes a ticket only after its mark is claimed; next is read after the
+ * mark, so a ticket taken meanwhile is inside). 0 when every mark is a live one.
+ */
+function markFor(obj: usize, t: u32): usize {
   for (let i: u32 = 0; i < MARKS; i++) {
     const slot = obj + T_MARKS + <usize>i * 4;
-    if (atomic.cmpxchg<u32>(slot, 0, t + 1) != 0) continue;
-    if (atomic.load<u32>(obj, T_SERVING) != t) return E_TIMEOUT;   // whoever serves t will skip it
-    // serving reached t: the unlocker and we race for the mark
-    return atomic.cmpxchg<u32>(slot, t + 1, 0) == t + 1 ? own(obj) : E_TIMEOUT;
+    if (atomic.cmpxchg<u32>(slot, 0, t + 1) == 0) return slot;
   }
-  return atomic.load<u32>(obj, T_SERVING) == t ? own(obj) : E_AGAIN;
+  const s = atomic.load<u32>(obj, T_SERVING);
+  for (let i: u32 = 0; i < MARKS; i++) {
+    const slot = obj + T_MARKS + <usize>i * 4;
+    const m = atomic.load<u32>(slot);
+    const k = m - 1;
+    if (m != 0 && (ahead(k, s) < 0 || ahead(atomic.load<u32>(obj, T_NEXT), k) <= 0) && atomic.cmpxchg<u32>(slot, m, t + 1) == m) return slot;
+  }
+  return 0;
+}
+
+/** Give up ticket t. OK if the turn came meanwhile (the caller holds the lock), E_TIMEOUT, or E_AGAIN (no free mark: keep waiting). */
+function abandon(obj: usize, t: u32): i32 {
+  const slot = markFor(obj, t);
+  if (slot == 0) return atomic.load<u32>(obj, T_SERVING) == t ? own(obj) : E_AGAIN;
+  if (atomic.load<u32>(obj, T_SERVING) != t) return E_TIMEOUT;   // whoever serves t will skip it
+  // serving reached t: the unlocker and we race for the mark
+  return atomic.cmpxchg<u32>(slot, t + 1, 0) == t + 1 ? own(obj) : E_TIMEOUT;
+}
+
+// A waiter past its deadline that could not give up (abandon: E_AGAIN) watches the turn
+// (thread-local: one such wait at a time per thread, sync or async).
+let stuckObj: usize = 0;
+let stuckTicket: u32 = 0;
+let stuckServing: u32 = 0;
+let stuckSince: f64 = 0;
+
+/** After abandon said E_AGAIN: E_AGAIN (keep waiting), or E_CORRUPT once the turn has gone to nobody for STUCK_MS. */
+function overrun(obj: usize, t: u32): i32 {
+  const s = atomic.load<u32>(obj, T_SERVING);
+  const h = atomic.load<u32>(obj, T_HOLDER);
+  const at = now();
+  if (stuckObj != obj || stuckTicket != t || stuckServing != s || (h != 0 && h != selfTid && isAlive(h))) {
+    stuckObj = obj; stuckTicket = t; stuckServing = s; stuckSince = at;   // (a live holder: a long hold, not a stall)
+    return E_AGAIN;
+  }
+  return at - stuckSince >= STUCK_MS ? E_CORRUPT : E_AGAIN;
 }
 
 export function ticket_try(obj: usize): i32 {
   if (objRemoved(obj)) return E_CLOSED;
   const s = atomic.load<u32>(obj, T_SERVING);
-  return atomic.cmpxchg<u32>(obj + T_NEXT, s, s + 1) == s ? own(obj) : E_AGAIN;
+  if (atomic.cmpxchg<u32>(obj + T_NEXT, s, s + 1) == s) return own(obj);
+  return sane(obj) ? E_AGAIN : E_CORRUPT;
 }
 
 export function ticket_lock(obj: usize, timeoutMs: f64): i32 {
   if (objRemoved(obj)) return E_CLOSED;
   if (atomic.load<u32>(obj, T_HOLDER) == selfTid) return E_DEADLOCK;
+  if (!sane(obj)) return E_CORRUPT;
   const t = atomic.add<u32>(obj + T_NEXT, 1);
   const deadline = deadlineFrom(timeoutMs);
   while (true) {
@@ -91,6 +151,10 @@ export function ticket_lock(obj: usize, timeoutMs: f64): i32 {
     if (r == TIMED_OUT || expired(deadline) || objRemoved(obj)) {
       const rc = abandon(obj, t);
       if (rc != E_AGAIN) return rc == OK || !objRemoved(obj) ? rc : E_CLOSED;
+      // no mark free: FIFO keeps this waiter in line, in 1 ms slices, unless the turn is stuck
+      if (overrun(obj, t) == E_CORRUPT) return E_CORRUPT;
+      const s = atomic.load<u32>(obj, T_SERVING);
+      if (s != t) park(obj + T_SERVING, <i32>s, now() + 1, false);
     }
   }
 }
@@ -98,6 +162,7 @@ export function ticket_lock(obj: usize, timeoutMs: f64): i32 {
 /** Async, first step: take a ticket (ticket_last). OK if served at once, else E_AGAIN armed. */
 export function ticket_begin(obj: usize): i32 {
   if (objRemoved(obj)) return E_CLOSED;
+  if (!sane(obj)) return E_CORRUPT;
   lastTicket = atomic.add<u32>(obj + T_NEXT, 1);
   return ticket_step(obj, lastTicket, 0);
 }
@@ -115,10 +180,15 @@ export function ticket_step(obj: usize, t: u32, parked: i32): i32 {
   return armWait(slot, w);
 }
 
-/** Async: give up ticket t (after a step armed it). OK if the caller holds the lock after all. */
+/**
+ * Async: give up ticket t (after a step armed it). OK if the caller holds the lock after all,
+ * E_TIMEOUT, E_AGAIN (no free mark: step again, and give up again a little later), or
+ * E_CORRUPT once the turn has gone to nobody for STUCK_MS.
+ */
 export function ticket_give_up(obj: usize, t: u32): i32 {
   atomic.sub<u32>(obj + T_PARKED, 1);
-  return abandon(obj, t);
+  const rc = abandon(obj, t);
+  return rc == E_AGAIN ? overrun(obj, t) : rc;
 }
 
 export function ticket_unlock(obj: usize): i32 {

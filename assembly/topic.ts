@@ -25,9 +25,17 @@
 //            goes, and `room` is signalled so publishers stop waiting for it.
 //   a publisher dies while filling a slot: the death hook publishes the slot as a tombstone,
 //            so subscribers and later laps do not wait for it.
-import { OK, E_AGAIN, E_CLOSED, E_NOMEM, E_TOO_LARGE, E_INVAL, E_LIMIT, E_PERM, E_TIMEOUT } from './status';
+// Containment (guard.ts): every operation first checks the ring's sizes against each other and
+// its block (valid, which copies them into thread-local globals: what the operation then uses,
+// so a field overwritten meanwhile changes nothing), the slot addresses are computed from
+// them with masked positions, a slot's length is checked against the maximum before a copy,
+// a publisher waits for the last lap's writer only as long as such a writer can exist (a lap
+// behind per live thread, RETRY_LIMIT steps), and the receive loop is bounded.
+import { OK, E_AGAIN, E_CLOSED, E_NOMEM, E_TOO_LARGE, E_INVAL, E_LIMIT, E_PERM, E_TIMEOUT, E_CORRUPT } from './status';
 import { OBJ_HEADER, objRemoved } from './object';
-import { alloc, free } from './alloc';
+import { allocOwned, free } from './alloc';
+import { ownedBlock, isPow2, RETRY_LIMIT } from './guard';
+import { HEADER, H_THREAD_COUNT } from './layout';
 import { ecSignal, ecWait } from './eventcount';
 import { deadlineFrom, TIMED_OUT } from './futex';
 import { selfTid } from './local';
@@ -64,11 +72,34 @@ const S_DATA: usize = 24;
 const WRITING: u32 = 0xffffffff;
 const TOMBSTONE: u32 = 0xffffffff;
 
+const SIZE_MAX: u32 = 1 << 20;
+/** The host stages a message in its thread's 64 KiB staging block (threads.ts STAGING_SIZE): no more. */
+const MESSAGE_MAX: u32 = 1 << 16;
+@inline function strideFor(maxMessage: u32): usize { return (S_DATA + <usize>maxMessage + 7) & ~<usize>7; }
+
+// The ring as valid() found it (thread-local: each thread's instance has its own globals).
+let rSlots: usize = 0;
+let rSize: u32 = 0;
+let rStride: usize = 0;
+let rMax: u32 = 0;
+let rPolicy: u32 = 0;
+
+/** The sizes agree with each other and the block holds the ring (guard.ts); they are kept in r*. */
+function valid(obj: usize): bool {
+  const size = load<u32>(obj, F_SIZE), maxMessage = load<u32>(obj, F_MAXMSG), policy = load<u32>(obj, F_POLICY);
+  if (size < 2 || size > SIZE_MAX || !isPow2(size) || maxMessage == 0 || maxMessage > MESSAGE_MAX || policy > OVERWRITE) return false;
+  const stride = strideFor(maxMessage);
+  const slots = <usize>load<u32>(obj, F_SLOTS);
+  if (<usize>load<u32>(obj, F_STRIDE) != stride || !ownedBlock(slots, obj, stride * <usize>size)) return false;
+  rSlots = slots; rSize = size; rStride = stride; rMax = maxMessage; rPolicy = policy;
+  return true;
+}
+
 export function topicInit(obj: usize, size: u32, maxMessage: u32, policy: u32): i32 {
-  if (size < 2 || size > (1 << 20) || (size & (size - 1)) != 0 || maxMessage == 0 || maxMessage > (1 << 20) || policy > OVERWRITE) return E_INVAL;
-  const stride = (S_DATA + <usize>maxMessage + 7) & ~<usize>7;
+  if (size < 2 || size > SIZE_MAX || !isPow2(size) || maxMessage == 0 || maxMessage > MESSAGE_MAX || policy > OVERWRITE) return E_INVAL;
+  const stride = strideFor(maxMessage);
   if (stride * <usize>size > 0x40000000) return E_NOMEM;
-  const slots = alloc(stride * <usize>size, true);
+  const slots = allocOwned(stride * <usize>size, true, obj);
   if (slots < 0) return E_NOMEM;
   for (let i: u32 = 0; i < size; i++) store<u32>(<usize>slots + <usize>i * stride, i - size + 1, S_SEQ);
   store<u32>(obj, size, F_SIZE);
@@ -80,13 +111,11 @@ export function topicInit(obj: usize, size: u32, maxMessage: u32, policy: u32): 
 }
 
 export function topicDestroy(obj: usize): void {
-  const slots = <usize>load<u32>(obj, F_SLOTS);
-  if (slots != 0) { store<u32>(obj, 0, F_SLOTS); free(slots); }
+  if (load<u32>(obj, F_SLOTS) != 0 && valid(obj)) { store<u32>(obj, 0, F_SLOTS); free(rSlots); }   // (corrupted: leaked, not misfreed)
 }
 
-@inline function slotAt(obj: usize, pos: u32): usize {
-  return <usize>load<u32>(obj, F_SLOTS) + <usize>(pos & (load<u32>(obj, F_SIZE) - 1)) * <usize>load<u32>(obj, F_STRIDE);
-}
+/** The slot of a position, in the ring valid() checked. */
+@inline function slotAt(pos: u32): usize { return rSlots + <usize>(pos & (rSize - 1)) * rStride; }
 @inline function sub(obj: usize, i: u32): usize { return obj + F_SUBS + <usize>i * SUB_SIZE; }
 /** a - b as a signed distance (positions wrap at 2^32) */
 @inline function ahead(a: u32, b: u32): i32 { return <i32>(a - b); }
@@ -107,8 +136,8 @@ function slowest(obj: usize, pos: u32): u32 {
 
 /** Claim the next position: it, or -1 when the block policy says wait (E_AGAIN). */
 @inline function claim(obj: usize): i64 {
-  const size = load<u32>(obj, F_SIZE);
-  const block = load<u32>(obj, F_POLICY) == BLOCK;
+  const size = rSize;
+  const block = rPolicy == BLOCK;
   while (true) {
     const pos = atomic.load<u32>(obj, F_TAIL);
     if (block && ahead(pos, atomic.load<u32>(obj, F_GATE)) >= <i32>size) {
@@ -126,14 +155,26 @@ function slowest(obj: usize, pos: u32): u32 {
  */
 export function topic_publish(obj: usize, src: usize, len: u32, key: u32): i32 {
   if (objRemoved(obj)) return E_CLOSED;
-  if (len > load<u32>(obj, F_MAXMSG)) return E_TOO_LARGE;
+  if (!valid(obj)) return E_CORRUPT;
+  if (len > rMax) return E_TOO_LARGE;
   const claimed = claim(obj);
   if (claimed < 0) return E_AGAIN;
   const pos = <u32>claimed;
-  const slot = slotAt(obj, pos);
-  const last = pos - load<u32>(obj, F_SIZE) + 1;
-  // the last lap's writer (overwrite policy, preempted a whole lap) must finish first
-  while (atomic.cmpxchg<u32>(slot + S_SEQ, last, WRITING) != last) {}
+  const slot = slotAt(pos);
+  const size = rSize;
+  const last = pos - size + 1;
+  // The last lap's writer (preempted a whole lap) must finish first. The slot shows WRITING
+  // (it fills it), `last` (it has published), or an older lap's seq: a lap behind for each
+  // writer still in progress, so no more laps than live threads. Anything else: corrupted
+  // (a position past the tail, seq from another slot's residue, or a tail far ahead).
+  for (let tries: u32 = 0; atomic.cmpxchg<u32>(slot + S_SEQ, last, WRITING) != last; tries++) {
+    const seq = atomic.load<u32>(slot, S_SEQ);
+    if (seq != WRITING && seq != last) {
+      const behind = last - seq;
+      if (<i32>behind < 0 || (behind & (size - 1)) != 0 || behind / size > atomic.load<u32>(HEADER, H_THREAD_COUNT)) return E_CORRUPT;
+    }
+    if (tries >= RETRY_LIMIT) return E_CORRUPT;
+  }
   store<u32>(slot, pos, S_POS);
   store<u32>(slot, selfTid, S_WRITER);
   store<u32>(slot, len, S_LEN);
@@ -149,6 +190,7 @@ export function topic_publish(obj: usize, src: usize, len: u32, key: u32): i32 {
 /** Join: a subscriber index (0..63), E_LIMIT when the table is full. `filter`: only messages with this key. */
 export function topic_subscribe(obj: usize, filter: i32, key: u32): i32 {
   if (objRemoved(obj)) return E_CLOSED;
+  if (!valid(obj)) return E_CORRUPT;
   for (let i: u32 = 0; i < SUBS; i++) {
     const e = sub(obj, i);
     if (atomic.cmpxchg<u32>(e + SB_TID, 0, selfTid) != 0) continue;
@@ -171,7 +213,7 @@ export function topic_unsubscribe(obj: usize, i: u32): i32 {
 function leave(obj: usize, e: usize): void {
   atomic.store<u32>(e, 0, SB_FLAGS);
   atomic.store<u32>(e, 0, SB_TID);
-  atomic.store<u32>(obj, atomic.load<u32>(obj, F_TAIL) - load<u32>(obj, F_SIZE), F_GATE);  // re-scan next claim
+  atomic.store<u32>(obj, atomic.load<u32>(obj, F_TAIL) - load<u32>(obj, F_SIZE), F_GATE);  // re-scan next claim (a value only)
   ecSignal(obj + F_ROOM);
 }
 
@@ -191,19 +233,23 @@ export function topic_recv(obj: usize, i: u32, dst: usize, cap: u32): i32 {
   const e = sub(obj, i);
   if (atomic.load<u32>(e, SB_TID) != selfTid || (atomic.load<u32>(e, SB_FLAGS) & ACTIVE) == 0) return E_PERM;
   if (objRemoved(obj)) return E_CLOSED;
-  const size = load<u32>(obj, F_SIZE);
+  if (!valid(obj)) return E_CORRUPT;
+  const size = rSize;
   const filter = (load<u32>(e, SB_FLAGS) & FILTER) != 0;
   const want = load<u32>(e, SB_KEY);
   let c = atomic.load<u32>(e, SB_CURSOR);
   let lost: u32 = 0;
   let rc: i32 = E_AGAIN;
-  while (true) {
-    const slot = slotAt(obj, c);
+  // Each step moves the cursor on, towards the tail (bounded: RETRY_LIMIT steps).
+  for (let steps: u32 = 0; ; steps++) {
+    if (steps >= RETRY_LIMIT) { rc = E_CORRUPT; break; }
+    const slot = slotAt(c);
     const s = atomic.load<u32>(slot, S_SEQ);
     if (s == c + 1) {
       const len = load<u32>(slot, S_LEN);
       const key = load<u32>(slot, S_KEY);
       if (len == TOMBSTONE || (filter && key != want)) { c++; continue; }
+      if (len > rMax) { rc = E_CORRUPT; break; }     // a length no publish wrote: the copy would leave the slot
       if (len > cap) { rc = E_TOO_LARGE; break; }
       memory.copy(dst, slot + S_DATA, <usize>len);
       if (atomic.load<u32>(slot, S_SEQ) == s) {
@@ -221,7 +267,7 @@ export function topic_recv(obj: usize, i: u32, dst: usize, cap: u32): i32 {
   }
   atomic.store<u32>(e, c, SB_CURSOR);
   lastLost = lost;
-  if (load<u32>(obj, F_POLICY) == BLOCK) ecSignal(obj + F_ROOM);
+  if (rPolicy == BLOCK) ecSignal(obj + F_ROOM);
   return rc;
 }
 
@@ -232,9 +278,9 @@ export function topic_event(obj: usize, which: i32): usize { return obj + (which
 export function topic_wait(obj: usize, which: i32, seen: u32, timeoutMs: f64): i32 {
   return ecWait(topic_event(obj, which), seen, deadlineFrom(timeoutMs)) == TIMED_OUT ? E_TIMEOUT : OK;
 }
-export function topic_policy(obj: usize): u32 { return load<u32>(obj, F_POLICY); }
-export function topic_size(obj: usize): u32 { return load<u32>(obj, F_SIZE); }
-export function topic_max_message(obj: usize): u32 { return load<u32>(obj, F_MAXMSG); }
+export function topic_policy(obj: usize): i32 { return valid(obj) ? <i32>rPolicy : E_CORRUPT; }
+export function topic_size(obj: usize): i32 { return valid(obj) ? <i32>rSize : E_CORRUPT; }
+export function topic_max_message(obj: usize): i32 { return valid(obj) ? <i32>rMax : E_CORRUPT; }
 
 export function topicWakeAll(obj: usize): void {
   ecSignal(obj + F_PUBLISHED);
@@ -247,9 +293,10 @@ export function topicOnDeath(obj: usize, tid: u32): void {
     const e = sub(obj, i);
     if (atomic.load<u32>(e, SB_TID) == tid) leave(obj, e);
   }
-  const size = load<u32>(obj, F_SIZE);
+  if (!valid(obj)) return;   // (corrupted: its slots are not looked at)
+  const size = rSize;
   for (let i: u32 = 0; i < size; i++) {
-    const slot = slotAt(obj, i);
+    const slot = slotAt(i);
     if (atomic.load<u32>(slot, S_SEQ) == WRITING && load<u32>(slot, S_WRITER) == tid) {
       store<u32>(slot, TOMBSTONE, S_LEN);
       atomic.store<u32>(slot, load<u32>(slot, S_POS) + 1, S_SEQ);
@@ -260,10 +307,11 @@ export function topicOnDeath(obj: usize, tid: u32): void {
 
 /** ipcs: [published (tail), subscribers, ring size, policy] */
 export function topicSummary(obj: usize, out: usize): void {
+  if (!valid(obj)) { memory.fill(out, 0xff, 16); return; }   // -1 in every word: corrupted
   let n: u32 = 0;
   for (let i: u32 = 0; i < SUBS; i++) if ((atomic.load<u32>(sub(obj, i), SB_FLAGS) & ACTIVE) != 0) n++;
   store<u32>(out, atomic.load<u32>(obj, F_TAIL));
   store<u32>(out, n, 4);
-  store<u32>(out, load<u32>(obj, F_SIZE), 8);
-  store<u32>(out, load<u32>(obj, F_POLICY), 12);
+  store<u32>(out, rSize, 8);
+  store<u32>(out, rPolicy, 12);
 }

@@ -285,7 +285,11 @@ inline claimRecvFrom() {
 
 /* ready(obj, send): sets rdy. A slot whose seq is already past pos (another thread moved
  * head / tail meanwhile) counts as ready, and the caller tries again; the mutants compare
- * for equality, as the code once did. */
+ * for equality, as the code once did. Closed: ready for a sender (E_CLOSED); for a
+ * receiver only with a message at head or the ring drained (head == tail), as ch_take
+ * sees the end of stream: closed is loaded first, then head, its slot's seq, then tail (a
+ * "yes" that the next ch_take turns into E_AGAIN would have the caller retry without
+ * waiting, for ever if a corrupted index kept it so). */
 #ifdef BUG_READY_STALE
 #define READY_RECV(p) (SLOTSEQ((p) % RING) == (p) + 1)
 #else
@@ -300,7 +304,13 @@ inline claimRecvFrom() {
 inline ready(SIDE) {
 #if CLOSER
   if
-  :: atomic { closed -> rdy = 1 }
+  :: atomic { closed && SIDE == 1 -> rdy = 1 }
+  :: atomic { closed && SIDE == 0 -> p2 = head }
+     if
+     :: atomic { READY_RECV(p2) -> rdy = 1; p2 = 0 }
+     :: atomic { !READY_RECV(p2) -> skip }
+        atomic { rdy = (p2 == tail); p2 = 0 }   /* drained: E_CLOSED */
+     fi
   :: else ->
 #endif
      p2 = ht[SIDE];
@@ -503,10 +513,11 @@ active proctype Closer() {
 #endif
 
 /* When nothing can move any more: nobody is parked while its operation could proceed (a
- * free slot at tail for a sender, a published message at head for a receiver, or closed),
- * and once everyone is done, every message sent was taken (at most once: claimRecvFrom). */
+ * free slot at tail for a sender, a published message at head for a receiver, closed for
+ * a sender, closed and drained for a receiver), and once everyone is done, every message
+ * sent was taken (at most once: claimRecvFrom). */
 #define CAN_SEND (closed || SLOTSEQ(tail % RING) == tail && (CAP != 1 || tail == head))
-#define CAN_RECV (closed || SLOTSEQ(head % RING) == head + 1)
+#define CAN_RECV (closed && head == tail || SLOTSEQ(head % RING) == head + 1)
 active proctype Monitor() {
   byte m = 1;
   timeout ->

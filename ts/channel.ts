@@ -1,21 +1,19 @@
 // Channel: a bounded MPMC queue of messages through shared memory (assembly/channel.ts).
 // The host only copies payload bytes into the slot the core reserved and out of the slot it
-// handed over; the core moves every index.
+// handed over; the core moves every index. Every address the host writes or views comes
+// from the core's ch_data, which checks the slot's length and heap block first (a corrupted
+// channel is CorruptedError, never a write elsewhere: assembly/guard.ts); the host reads no
+// pointer from shared memory itself.
 import { IpcObject } from './object';
 import { Kind } from './kinds';
-import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, errorFor, checkInt, describe, Status } from './errors';
+import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, errorFor, check, checkInt, checkTimeout, describe, Status } from './errors';
 import { mayBlock, checkWaitOptions, parkArmed, abortReason, timeoutError, deadlineOf, remaining, timeoutLeft, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
 import { STAGING } from './segment';
 import { Receipt, ackFrom, deliverWith, deliverAsyncWith, type DeliverOptions, type Delivery } from './receipt';
 
-const HEAP = 0x8000_0000;
-const CONFIRM = 0x4000_0000;   // a message with a receipt: [receipt][pad][bytes] in its heap block
-const LEN_MASK = 0x3fff_ffff;
 const RENDEZVOUS = 2;
 const UNBOUNDED = 4;
-const S_LEN = 4;
-const S_DATA = 8;
 // batches in the staging block: up to BATCH_MAX lengths, then the messages' bytes
 const BATCH_MAX = 1024;
 const BATCH_LENS = 4 * BATCH_MAX;
@@ -35,19 +33,22 @@ export interface Reservation {
 /** "nothing received" (undefined may be a value). */
 const NONE: unique symbol = Symbol('none');
 
+/** A blocking form's timeout, checked before the first attempt: a bad one is refused even when no wait is needed. */
+const checkMs = (timeout: unknown): void => { if (timeout !== undefined) checkTimeout(timeout); };
+
 
 export class Channel<T = Uint8Array> extends IpcObject {
   readonly kind: number = Kind.channel;
   /** How values become bytes: per handle (rt.channel sets it; bytes by default, e.g. after rt.open). */
   codec: Codec<T> = bytesCodec as unknown as Codec<T>;
   /** capacity 0: send returns only once a receiver has taken the message. */
-  readonly rendezvous: boolean = (this.core.ch_flags(this.offset) & RENDEZVOUS) !== 0;
+  readonly rendezvous: boolean = (check(this.core.ch_flags(this.offset), this.label) & RENDEZVOUS) !== 0;
   /** Messages it can hold (0 for a rendezvous, Infinity when unbounded: it grows in the segment's heap). */
-  readonly capacity: number = this.rendezvous ? 0 : (this.core.ch_flags(this.offset) & UNBOUNDED) !== 0 ? Infinity : this.core.ch_capacity(this.offset);
+  readonly capacity: number = this.rendezvous ? 0 : (check(this.core.ch_flags(this.offset), this.label) & UNBOUNDED) !== 0 ? Infinity : check(this.core.ch_capacity(this.offset), this.label);
   /** Largest message accepted (MessageTooLargeError above). */
-  readonly maxMessageSize: number = this.core.ch_max_message(this.offset);
+  readonly maxMessageSize: number = check(this.core.ch_max_message(this.offset), this.label);
   /** Messages up to this size are copied through the ring; larger ones travel in a heap block. */
-  readonly inlineSize: number = this.core.ch_inline_max(this.offset);
+  readonly inlineSize: number = check(this.core.ch_inline_max(this.offset), this.label);
   /** A slot kept by recvView() until the next receive. */
   #viewSlot = 0;
   /** Position of the last message #trySend published (rendezvous waits on it). */
@@ -78,19 +79,13 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const staging = n <= STAGED_MAX && receipt === 0 ? this.segment.staging() : 0;
     if (receipt !== 0) {
       rc = core.ch_reserve_receipt(this.offset, n, receipt);
-      if (rc > 0) {
-        this.segment.write(core.ch_data(rc), bytes);
-        rc = core.ch_commit(this.offset, rc);
-      }
+      if (rc > 0) rc = this.#fill(rc, bytes);
     } else if (staging !== 0) {
       this.segment.write(staging, bytes);
       rc = core.ch_send_from(this.offset, staging, n);
     } else {
       rc = core.ch_reserve(this.offset, n);
-      if (rc > 0) {
-        this.segment.write(core.ch_data(rc), bytes);
-        rc = core.ch_commit(this.offset, rc);
-      }
+      if (rc > 0) rc = this.#fill(rc, bytes);
     }
     if (rc === Status.OK) {
       if (this.rendezvous) this.#sentPos = core.ch_last_pos();
@@ -101,6 +96,14 @@ export class Channel<T = Uint8Array> extends IpcObject {
     throw this.#sendError(rc, 'send');
   }
 
+  /** Write a reserved slot's bytes where the core says (checked there), then publish: ch_commit's status. */
+  #fill(slot: number, bytes: Uint8Array): number {
+    const at = this.core.ch_data(this.offset, slot, bytes.length);
+    if (at < 0) return at;   // (corrupted: the slot stays claimed, nothing written)
+    this.segment.write(at, bytes);
+    return this.core.ch_commit(this.offset, slot);
+  }
+
   #sendError(rc: number, what: string): Error {
     if (rc === Status.INVAL) return new IpcError(`${this.label}: ${what}: a reservation is out on this spsc channel; commit it first`, rc);
     return errorFor(rc, `${this.label}: ${what}`);
@@ -109,6 +112,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
   /** Send, blocking while the ring is full (up to `timeout` ms). ClosedError once closed. */
   send(value: T, timeout?: number): void {
     this.live();
+    checkMs(timeout);
     this.#sendBytes(this.#encode(value), timeout);
   }
 
@@ -133,8 +137,9 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const deadline = deadlineOf(timeout);
     do {
       if (this.core.ch_wait(this.offset, send, remaining(deadline)) === Status.TIMEOUT) throw timeoutError(`${this.label}: ${what}`);
-    } while (!attempt());
-    return deadline;
+      if (attempt()) return deadline;
+    } while (remaining(deadline) !== 0);   // (a wait that ends at once, say on a corrupted channel, still ends at the deadline)
+    throw timeoutError(`${this.label}: ${what}`);
   }
 
   /** Rendezvous: block until a receiver took the message; on timeout or close it is withdrawn. */
@@ -151,7 +156,10 @@ export class Channel<T = Uint8Array> extends IpcObject {
   trySend(value: T): boolean {
     this.live();
     if (!this.#trySend(this.#encode(value))) return false;
-    return !this.rendezvous || this.core.ch_taken(this.offset, this.#sentPos) === 1 || this.core.ch_withdraw(this.offset, this.#sentPos) !== Status.OK;
+    if (!this.rendezvous || this.core.ch_taken(this.offset, this.#sentPos) === 1) return true;
+    const rc = this.core.ch_withdraw(this.offset, this.#sentPos);
+    if (rc === Status.CORRUPT) throw errorFor(rc, `${this.label}: trySend`);
+    return rc !== Status.OK;
   }
 
   /**
@@ -181,14 +189,18 @@ export class Channel<T = Uint8Array> extends IpcObject {
     for (;;) {
       if (core.ch_arm_taken(this.offset, pos, registered) === Status.OK) {
         if (core.ch_taken(this.offset, pos) === 1) return;
-        if (core.ch_withdraw(this.offset, pos) === Status.OK) throw new ClosedError(`${this.label}: closed before a receiver took the message (withdrawn)`, Status.CLOSED);
+        const rc = core.ch_withdraw(this.offset, pos);
+        if (rc === Status.OK) throw new ClosedError(`${this.label}: closed before a receiver took the message (withdrawn)`, Status.CLOSED);
+        if (rc === Status.CORRUPT) throw errorFor(rc, `${this.label}: sendAsync()`);
         return;
       }
       registered = 1;
       const parked = await parkArmed(this.segment, deadline, signal);
       if (parked !== 'woken') {
         core.ch_disarm(this.offset, 1);
-        if (core.ch_withdraw(this.offset, pos) !== Status.OK) return; // taken meanwhile: delivered
+        const rc = core.ch_withdraw(this.offset, pos);
+        if (rc === Status.CORRUPT) throw errorFor(rc, `${this.label}: sendAsync()`);
+        if (rc !== Status.OK) return; // taken meanwhile: delivered
         throw parked === 'aborted' ? abortReason(signal) : timeoutError(`${this.label}: sendAsync() (no receiver took it; withdrawn)`);
       }
     }
@@ -237,8 +249,8 @@ export class Channel<T = Uint8Array> extends IpcObject {
     if (slot === Status.AGAIN) return false;
     if (slot === Status.INVAL) throw new TypeError(`${this.label}: an unbounded channel has no urgent lane`);
     if (slot < 0) throw errorFor(slot, `${this.label}: sendUrgent`);
-    this.segment.write(bytes.length <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), bytes);
-    core.ch_commit_urgent(this.offset, slot);
+    this.segment.write(check(core.ch_data(this.offset, slot, bytes.length), `${this.label}: sendUrgent`), bytes);
+    check(core.ch_commit_urgent(this.offset, slot), `${this.label}: sendUrgent`);
     return true;
   }
 
@@ -248,6 +260,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
    */
   sendMany(values: Iterable<T>, timeout?: number): number {
     this.live();
+    checkMs(timeout);
     const seg = this.segment;
     const staging = seg.staging();
     if (this.rendezvous || staging === 0) { let n = 0; for (const v of values) { this.send(v, timeout); n++; } return n; }
@@ -334,7 +347,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     const slot = core.ch_reserve(this.offset, n);
     if (slot === Status.AGAIN) throw errorFor(Status.AGAIN, `${this.label}: reserve(${n}): the ring is full`);
     if (slot < 0) throw this.#sendError(slot, `reserve(${n})`);
-    const bytes = this.segment.view(n <= this.inlineSize ? slot + S_DATA : core.ch_data(slot), n);
+    const bytes = this.segment.view(check(core.ch_data(this.offset, slot, n), `${this.label}: reserve(${n})`), n);
     let done = false;
     return {
       bytes,
@@ -364,15 +377,22 @@ export class Channel<T = Uint8Array> extends IpcObject {
 
   #releaseView(): void {
     if (this.#viewSlot !== 0) {
-      this.core.ch_release(this.offset, this.#viewSlot, 0);
+      const slot = this.#viewSlot;
       this.#viewSlot = 0;
+      check(this.core.ch_release(this.offset, slot, 0), this.label);
     }
   }
 
-  /** Where a taken slot's message lives, and its length. */
+  /**
+   * Where a taken slot's message lives, and its length: the core's answer, checked there
+   * (CorruptedError, the slot given back, when its fields are not a message's).
+   */
   #locate(slot: number): [number, number] {
-    const len = this.segment.word(slot + S_LEN);
-    return len & HEAP ? [this.segment.word(slot + S_DATA) + (len & CONFIRM ? 8 : 0), len & LEN_MASK] : [slot + S_DATA, len];
+    const core = this.core;
+    const len = core.ch_len(this.offset, slot);
+    const at = len < 0 ? len : core.ch_data(this.offset, slot, len);
+    if (at < 0) { core.ch_release(this.offset, slot, 0); throw errorFor(at, `${this.label}: recv`); }
+    return [at, len];
   }
 
   /** One attempt: the message's slot, 0 when empty; ClosedError once closed and drained. */
@@ -388,7 +408,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
   #decode(slot: number): T {
     const [addr, len] = this.#locate(slot);
     const bytes = this.segment.read(addr, len);
-    this.core.ch_release(this.offset, slot, 0);
+    check(this.core.ch_release(this.offset, slot, 0), this.label);
     return this.codec.decode(bytes);
   }
 
@@ -415,6 +435,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
   /** Receive, blocking while empty (up to `timeout` ms). ClosedError once closed and drained. */
   recv(timeout?: number): T {
     this.live();
+    checkMs(timeout);
     let v = this.#tryRecv();
     if (v === NONE) this.#waitUntil(0, () => (v = this.#tryRecv()) !== NONE, 'recv()', timeout);
     return v as T;
@@ -428,6 +449,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
   recvInto(target: Uint8Array, timeout?: number): number {
     this.live();
     if (!(target instanceof Uint8Array)) throw new TypeError(`target must be a Uint8Array, got ${describe(target)}`);
+    checkMs(timeout);
     let n = this.#tryRecvInto(target);
     if (n < 0) this.#waitUntil(0, () => (n = this.#tryRecvInto(target)) >= 0, 'recvInto()', timeout);
     return n;
@@ -436,6 +458,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
   /** Like recvInto, but never waits: -1 when empty. */
   tryRecvInto(target: Uint8Array): number {
     this.live();
+    if (!(target instanceof Uint8Array)) throw new TypeError(`target must be a Uint8Array, got ${describe(target)}`);
     return this.#tryRecvInto(target);
   }
 
@@ -451,7 +474,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
       if (slot > 0) {
         const [addr, len] = this.#locate(slot);
         this.segment.copyOut(addr, len, target);
-        core.ch_release(this.offset, slot, 0);
+        check(core.ch_release(this.offset, slot, 0), this.label);
         return len;
       }
       n = slot;
@@ -489,6 +512,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     while (out.length < max) {
       const n = this.#recvStaged(Math.min(max - out.length, BATCH_MAX), BATCH_DATA);
       if (n === Status.TOO_LARGE) { const v = this.#tryRecv(); if (v === NONE) break; out.push(v); continue; }
+      if (n === Status.CORRUPT) throw this.#takeError(n);
       if (n <= 0) break;
       let at = staging + BATCH_LENS;
       for (let k = 0; k < n; k++) { out.push(this.codec.decode(seg.read(at, lens[k]!))); at += lens[k]!; }
@@ -506,6 +530,7 @@ export class Channel<T = Uint8Array> extends IpcObject {
     this.live();
     if (!(target instanceof Uint8Array)) throw new TypeError(`target must be a Uint8Array, got ${describe(target)}`);
     if (!(lengths instanceof Uint32Array) || lengths.length === 0) throw new TypeError(`lengths must be a non-empty Uint32Array, got ${describe(lengths)}`);
+    checkMs(timeout);
     const seg = this.segment;
     const staging = seg.staging();
     if (staging === 0) { const n = this.recvInto(target, timeout); lengths[0] = n; return 1; }
@@ -552,10 +577,11 @@ export class Channel<T = Uint8Array> extends IpcObject {
    */
   recvView(timeout?: number): Uint8Array {
     this.live();
+    checkMs(timeout);
     let slot = this.#take();
     if (slot === 0) this.#waitUntil(0, () => (slot = this.#take()) !== 0, 'recvView()', timeout);
-    this.#viewSlot = slot;
     const [addr, len] = this.#locate(slot);
+    this.#viewSlot = slot;
     return this.segment.view(addr, len);
   }
 
@@ -606,10 +632,13 @@ export class Channel<T = Uint8Array> extends IpcObject {
 
   get closed(): boolean { return this.core.ch_closed(this.offset) === 1; }
   /** Messages queued now. */
-  get depth(): number { return this.core.ch_depth(this.offset); }
+  get depth(): number { return check(this.core.ch_depth(this.offset), this.label); }
 
   override dispose(): void {
-    if (!this.disposed) this.#releaseView();
+    if (!this.disposed && this.#viewSlot !== 0) {   // (a corrupted channel keeps it: nothing to report at dispose)
+      this.core.ch_release(this.offset, this.#viewSlot, 0);
+      this.#viewSlot = 0;
+    }
     super.dispose();
   }
 }

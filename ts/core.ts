@@ -120,6 +120,7 @@ export interface Core {
   snap_cancel(block: number): void;
   snap_commit(obj: number, block: number): number;
   snap_read_begin(obj: number): number;
+  snap_read_len(): number;
   snap_read_end(obj: number): void;
   snap_version(obj: number): number;
   snap_version_addr(obj: number): number;
@@ -132,8 +133,8 @@ export interface Core {
   latch_wait(obj: number, timeoutMs: number): number;
   latch_count(obj: number): number;
   ch_reserve(obj: number, len: number): number;
-  ch_data(slot: number): number;
-  ch_len(slot: number): number;
+  ch_data(obj: number, slot: number, len: number): number;
+  ch_len(obj: number, slot: number): number;
   ch_commit(obj: number, slot: number): number;
   ch_last_pos(): number;
   ch_send_from(obj: number, src: number, len: number): number;
@@ -226,14 +227,14 @@ export interface Core {
   ch_send_batch(obj: number, lens: number, data: number, count: number): number;
   ch_recv_batch(obj: number, lens: number, data: number, cap: number, max: number): number;
   ch_take(obj: number, fit: number): number;
-  ch_release(obj: number, slot: number, keep: number): void;
+  ch_release(obj: number, slot: number, keep: number): number;
   ch_free_block(block: number): void;
   ch_arm(obj: number, send: number, registered: number): number;
   ch_disarm(obj: number, send: number): void;
   ch_wait(obj: number, send: number, timeoutMs: number): number;
   ch_register(obj: number, send: number): number;
   ch_reserve_urgent(obj: number, len: number): number;
-  ch_commit_urgent(obj: number, slot: number): void;
+  ch_commit_urgent(obj: number, slot: number): number;
   ch_taken(obj: number, pos: number): number;
   ch_withdraw(obj: number, pos: number): number;
   ch_arm_taken(obj: number, pos: number, registered: number): number;

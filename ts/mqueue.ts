@@ -1,7 +1,7 @@
 // MessageQueue: POSIX message queue semantics (assembly/mqueue.ts).
 import { IpcObject } from './object';
 import { Kind } from './kinds';
-import { ClosedError, MessageTooLargeError, IpcError, errorFor, checkInt, Status } from './errors';
+import { ClosedError, MessageTooLargeError, IpcError, errorFor, check, checkInt, Status } from './errors';
 import { parkOn, deadlineOf, untilEvent, timeoutLeft, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
 import { STAGING } from './segment';
@@ -17,14 +17,14 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
   readonly kind: number = Kind.mqueue;
   /** How values become bytes (per handle; bytes by default). */
   codec: Codec<T> = bytesCodec as unknown as Codec<T>;
-  readonly maxMessages: number = this.core.mq_max_messages(this.offset);
-  readonly maxMessageSize: number = this.core.mq_max_size(this.offset);
+  readonly maxMessages: number = check(this.core.mq_max_messages(this.offset), this.label);
+  readonly maxMessageSize: number = check(this.core.mq_max_size(this.offset), this.label);
   #notifyRun = 0;
 
   /** mq_getattr: messages queued now, and the limits. */
   attributes(): MqAttributes {
     this.liveChecked();
-    return { curMessages: this.core.mq_count(this.offset), maxMessages: this.maxMessages, maxMessageSize: this.maxMessageSize };
+    return { curMessages: check(this.core.mq_count(this.offset), this.label), maxMessages: this.maxMessages, maxMessageSize: this.maxMessageSize };
   }
 
   // ---- send ----
@@ -111,7 +111,7 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
     let len = staging !== 0 ? this.core.mq_recv_into(this.offset, staging, STAGING) : Status.TOO_LARGE;
     if (len >= 0) return this.#received(staging, len);
     if (len === Status.TOO_LARGE) {                       // longer than the staging block
-      const need = Math.max(this.core.mq_next_len(this.offset), 1);
+      const need = Math.max(check(this.core.mq_next_len(this.offset), `${this.label}: receive`), 1);
       const block = this.core.alloc(need, 0);
       if (block < 0) throw errorFor(block, `${this.label}: receive`);
       try {
@@ -180,7 +180,8 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
     const core = this.core;
     if (callback === null) {
       const rc = core.mq_notify(this.offset, 0);
-      if (rc < 0) throw new IpcError(`${this.label}: notify(null): this thread holds no registration`, rc);
+      if (rc === Status.PERM) throw new IpcError(`${this.label}: notify(null): this thread holds no registration`, rc);
+      if (rc < 0) throw errorFor(rc, `${this.label}: notify(null)`);
       this.#notifyRun++;
       return;
     }

@@ -4,7 +4,7 @@
 import { IpcObject } from './object';
 import { Kind } from './kinds';
 import type { Segment } from './segment';
-import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, NotOwnerError, AlreadyExistsError, errorFor, checkInt, describe, Status } from './errors';
+import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, NotOwnerError, AlreadyExistsError, errorFor, check, checkInt, describe, Status } from './errors';
 import { checkWaitOptions, deadlineOf, parkOn, remaining, timeoutError, mayBlock, abortReason, untilEvent, untilEventAsync, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
 import { ackFrom, deliverWith, deliverAsyncWith, sendAndWait, sendAndWaitAsync, LEVEL_REPLY, type DeliverOptions, type Delivery } from './receipt';
@@ -81,7 +81,9 @@ function readNode<T>(seg: Segment, node: number, codec: Codec<T>, port: Port<T>)
   const core = seg.core;
   const receipt = core.receipt_last();
   const sender = core.port_msg_sender(node);
-  const bytes = seg.read(node + N_DATA, core.port_msg_len(node));
+  const len = core.port_msg_len(node);
+  if (len < 0) { core.port_msg_free(node); throw errorFor(len, port.label); }
+  const bytes = seg.read(node + N_DATA, len);
   core.port_msg_free(node);
   return new PortMessage(seg, codec, codec.decode(bytes), sender, port, receipt);
 }
@@ -126,7 +128,8 @@ abstract class Sender<T> {
 
   /** Send, blocking while the port's backlog is full (up to `timeout` ms). DeadPeerError once its owner died. */
   send(value: T, timeout?: number): void {
-    this.queue(this.node(value, 'send()'), 0, 'send()', deadlineOf(timeout));
+    const deadline = deadlineOf(timeout);   // before the node is made: a bad timeout leaks nothing
+    this.queue(this.node(value, 'send()'), 0, 'send()', deadline);
   }
 
   /** Send if the backlog has room now: false when full. */
@@ -187,7 +190,7 @@ abstract class Sender<T> {
   #reply(node: number): T | undefined {
     if (node === 0) return undefined;
     const core = this.seg.core;
-    try { return this.codec.decode(this.seg.read(node + N_DATA, core.port_msg_len(node))); } finally { core.port_msg_free(node); }
+    try { return this.codec.decode(this.seg.read(node + N_DATA, check(core.port_msg_len(node), `${this.where}: reply`))); } finally { core.port_msg_free(node); }
   }
 }
 
@@ -208,9 +211,9 @@ export class Port<T = Uint8Array> extends IpcObject {
   /** Whether the owner thread has died (sends fail until a thread claim()s it). */
   get ownerDied(): boolean { return this.core.port_dead(this.offset) === 1; }
   /** Messages queued now. */
-  get depth(): number { return this.core.port_count(this.offset); }
+  get depth(): number { return check(this.core.port_count(this.offset), this.label); }
   /** Most messages it queues (senders then block, or trySend fails). */
-  get backlog(): number { return this.core.port_backlog(this.offset); }
+  get backlog(): number { return check(this.core.port_backlog(this.offset), this.label); }
 
   // ---- sending (any thread) ----
 
@@ -224,8 +227,11 @@ export class Port<T = Uint8Array> extends IpcObject {
 
   // ---- receiving (the owner) ----
 
-  /** One attempt: the message, or undefined when none is queued. */
-  tryReceiveFrom(from: number): PortMessage<T> | undefined {
+  /** One attempt at the next message from thread `sender` only: the message, or undefined when none is queued. */
+  tryReceiveFrom(sender: number): PortMessage<T> | undefined { this.live(); return this.#tryFrom(checkTid(sender)); }
+
+  /** One attempt (from: a thread id, or FROM_ANY): the message, or undefined when none is queued. */
+  #tryFrom(from: number): PortMessage<T> | undefined {
     const node = this.core.port_recv(this.offset, from);
     if (node > 0) return readNode(this.segment, node, this.codec, this);
     if (node === Status.AGAIN) return undefined;
@@ -238,13 +244,13 @@ export class Port<T = Uint8Array> extends IpcObject {
   /** The next message from thread `sender` only (others stay queued, in order). */
   receiveFrom(sender: number, timeout?: number): PortMessage<T> { return this.#receive(checkTid(sender), 'receiveFrom()', timeout); }
 
-  tryReceive(): PortMessage<T> | undefined { this.live(); return this.tryReceiveFrom(FROM_ANY); }
+  tryReceive(): PortMessage<T> | undefined { this.live(); return this.#tryFrom(FROM_ANY); }
 
   async receiveAsync(options?: WaitOptions & { from?: number }): Promise<PortMessage<T>> {
     this.live();
     const from = options?.from === undefined ? FROM_ANY : checkTid(options.from);
     let got: PortMessage<T> | undefined;
-    await this.untilAsync(this.core.port_event(this.offset, 0), () => (got = this.tryReceiveFrom(from)) !== undefined, 'receiveAsync()', options);
+    await this.untilAsync(this.core.port_event(this.offset, 0), () => (got = this.#tryFrom(from)) !== undefined, 'receiveAsync()', options);
     return got!;
   }
 
@@ -252,7 +258,7 @@ export class Port<T = Uint8Array> extends IpcObject {
     this.live();
     let got: PortMessage<T> | undefined;
     const wait = (seen: number, ms: number): number => this.core.port_wait(this.offset, 0, seen, ms);
-    untilEvent(this.segment, this.core.port_event(this.offset, 0), wait, () => (got = this.tryReceiveFrom(from)) !== undefined, `${this.label}: ${what}`, 'receiveAsync()', deadlineOf(timeout));
+    untilEvent(this.segment, this.core.port_event(this.offset, 0), wait, () => (got = this.#tryFrom(from)) !== undefined, `${this.label}: ${what}`, 'receiveAsync()', deadlineOf(timeout));
     return got!;
   }
 
@@ -302,7 +308,7 @@ export class ThreadSender<T> extends Sender<T> {
   #threadPort(): number {
     const p = this.#seg.core.port_of_thread(this.#tid);
     if (p === 0) throw new DeadPeerError(`${this.where}: no thread ${this.#tid} was ever attached`, Status.DEAD_PEER);
-    return p;
+    return check(p, this.where);
   }
 }
 

@@ -3,7 +3,7 @@
 // until the level it asked for is reached; the receiver's ack() (or a call's reply) settles
 // the "processed" level, and the receiver's death fails it.
 import type { Segment } from './segment';
-import { DeadPeerError, NotOwnerError, OutOfMemoryError, Status, describe } from './errors';
+import { DeadPeerError, NotOwnerError, OutOfMemoryError, Status, describe, errorFor } from './errors';
 import { mayBlock, parkOn, abortReason, timeoutError, remaining, deadlineOf, checkWaitOptions, type WaitOptions } from './wait';
 
 /** When deliver() returns: once queued (as send), once a receiver took it, or once it called ack(). */
@@ -75,7 +75,7 @@ export class Receipt {
     const target = this.#target();
     for (;;) {
       const state = core.receipt_state(this.offset);
-      if (state >= target) return this.#done(this.#settled(state, what));
+      if (state >= target) return this.#done(this.#settled(state, what), what);
       mayBlock(() => what, 'the async form');
       if (core.futex_wait(this.offset, state, remaining(deadline)) === 2 && core.receipt_state(this.offset) === state) {
         core.receipt_drop(this.offset);
@@ -89,7 +89,7 @@ export class Receipt {
     const target = this.#target();
     for (;;) {
       const state = core.receipt_state(this.offset);
-      if (state >= target) return this.#done(this.#settled(state, what));
+      if (state >= target) return this.#done(this.#settled(state, what), what);
       const parked = await parkOn(this.#seg, this.offset, state, deadline, signal);
       if (parked !== 'woken' && core.receipt_state(this.offset) === state) {
         core.receipt_drop(this.offset);
@@ -99,9 +99,11 @@ export class Receipt {
   }
 
   /** A settled receipt: the reply node it holds is taken first (calls), then it is dropped. */
-  #done(receiver: number): number {
-    if (this.#level === LEVEL_REPLY) this.reply = this.#seg.core.receipt_take_reply(this.offset);
+  #done(receiver: number, what: string): number {
+    const reply = this.#level === LEVEL_REPLY ? this.#seg.core.receipt_take_reply(this.offset) : 0;
     this.#seg.core.receipt_drop(this.offset);
+    if (reply < 0) throw errorFor(reply, `${what}: its reply`);
+    this.reply = reply;
     return receiver;
   }
 
@@ -112,6 +114,7 @@ export class Receipt {
 /** ack() on an object: settle the oldest receipt this thread owes on a message it took there. */
 export function ackFrom(seg: Segment, obj: number, label: string): void {
   const rc = seg.core.receipt_ack_from(obj);
+  if (rc < 0 && rc !== Status.PERM) throw errorFor(rc, `${label}: ack()`);
   if (rc < 0) throw new NotOwnerError(`${label}: ack(): this thread owes no acknowledgement here (nothing received with confirm 'processed', or acknowledged already)`, rc);
 }
 

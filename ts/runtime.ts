@@ -4,7 +4,7 @@
 // between workers that do not trust each other.
 import { compileCore, type ModuleSource } from './core';
 import { Segment, checkSegmentName, type SegmentData, type SegmentOptions, type ObjectInfo, type ThreadInfo } from './segment';
-import { checkInt, describe, NotFoundError, LimitError, DeadPeerError, Status } from './errors';
+import { check, checkInt, describe, NotFoundError, KindMismatchError, LimitError, DeadPeerError, Status } from './errors';
 import { isNode, nodeBuiltin } from './platform';
 import { IpcObject, type ObjectData } from './object';
 import { Kind, kindName } from './kinds';
@@ -128,6 +128,7 @@ export class Runtime {
   /** The data the spawner passed (spawn's `data` option); undefined in a root runtime. */
   readonly data: unknown;
   #closed = false;
+  #offExit: (() => void) | undefined;
 
   private constructor(module: WebAssembly.Module, segments: Segment[], data: unknown) {
     this.#module = module;
@@ -155,7 +156,12 @@ export class Runtime {
     }
     const segments = await Promise.all(handle.segments.map((d) => Segment.attach(d, handle!.module)));
     const rt = new Runtime(handle.module, segments, handle.data);
-    if (isNode) process.once('exit', () => rt.close());
+    if (isNode) {
+      // detach at exit; close() takes the listener off, or it would keep the runtime (its memories) alive
+      const onExit = (): void => rt.close();
+      process.once('exit', onExit);
+      rt.#offExit = () => process.off('exit', onExit);
+    }
     return rt;
   }
 
@@ -399,7 +405,7 @@ export class Runtime {
     const seg = this.segment(options.segment);
     let port = this.#ports.get(seg.name);
     if (!port) {
-      port = new ThreadPort<unknown>(seg, seg.core.port_self(), 0, null);
+      port = new ThreadPort<unknown>(seg, check(seg.core.port_self(), `thread ${seg.tid}'s default port`), 0, null);
       this.#ports.set(seg.name, port);
     }
     port.codec = this.#messageCodec;
@@ -480,12 +486,13 @@ export class Runtime {
       checkInt(options.frameSize, 'frameSize', 1, 0x4000_0000);
     }
     const metaSize = checkInt(options.metaSize ?? 256, 'metaSize', 0, 65536);
+    const codec = options.codec === undefined ? undefined : resolveCodec(options.codec);   // before the open: a bad one opens nothing
     const pool = this.#open(Kind.framepool, name, options, create, [options.slots ?? 0, options.frameSize ?? 0, metaSize]) as FramePool<M>;
     if (create && (pool.slots !== options.slots || pool.frameSize !== options.frameSize)) {
       pool.dispose();
       throw new RangeError(`frame pool "${name}" exists with ${pool.slots} slots of ${pool.frameSize} bytes`);
     }
-    if (options.codec !== undefined) pool.codec = resolveCodec(options.codec);
+    if (codec !== undefined) pool.codec = codec;
     return pool;
   }
 
@@ -501,11 +508,12 @@ export class Runtime {
     const maxMessageSize = checkInt(options.maxMessageSize ?? 1024, 'maxMessageSize', 1, 1 << 16);
     const policy = options.policy ?? 'block';
     if (policy !== 'block' && policy !== 'overwrite') throw new TypeError(`policy must be 'block' or 'overwrite', got ${describe(policy)}`);
+    const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);   // before the open: a bad one opens nothing
     const topic = this.#open(Kind.topic, name, options, true, [size, maxMessageSize, policy === 'overwrite' ? 1 : 0]) as Topic<T>;
     const wrong = options.policy !== undefined && topic.policy !== policy ? `policy '${topic.policy}'`
       : options.capacity !== undefined && topic.capacity !== size ? `capacity ${topic.capacity}` : '';
     if (wrong) { topic.dispose(); throw new RangeError(`topic "${name}" exists with ${wrong}`); }
-    topic.codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
+    topic.codec = codec;
     return topic;
   }
 
@@ -539,6 +547,10 @@ export class Runtime {
     const Cls = classes.get(data.kind);
     if (!Cls) throw new TypeError(`unknown object kind ${data.kind}`);
     const seg = this.segment(data.segment);
+    // (obj, serial) names one object, of one kind: data naming another kind would run that kind's code on its memory
+    if (seg.core.obj_check(data.obj, data.kind, data.serial) === Status.KIND) {
+      throw new KindMismatchError(`${kindName(data.kind)} @${data.obj} in segment "${seg.name}" is another kind of object`, Status.KIND);
+    }
     const rc = seg.core.reg_retain(data.obj, data.serial);
     if (rc < 0) throw new NotFoundError(`${kindName(data.kind)} ${data.name === null ? '@' + data.obj : `"${data.name}"`} in segment "${seg.name}" no longer exists`, Status.NOT_FOUND);
     return new Cls(seg, data.obj, data.serial, data.name) as T;
@@ -565,6 +577,7 @@ export class Runtime {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#offExit?.();
     for (const s of this.#segments.values()) s.detach();
   }
 

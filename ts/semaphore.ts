@@ -9,7 +9,11 @@ export class Semaphore extends IpcObject {
 
   /** The permits available now. */
   get value(): number { return this.segment.core.sem_value(this.offset); }
-  get max(): number { return this.segment.core.sem_max(this.offset); }
+  get max(): number {
+    const max = this.segment.core.sem_max(this.offset);   // (E_CORRUPT when its fields fail the checks)
+    if (max < 0) throw errorFor(max, this.label);
+    return max;
+  }
   /** Strong (FIFO) semaphore? */
   get fair(): boolean { return this.segment.core.sem_is_fair(this.offset) === 1; }
 
@@ -50,7 +54,9 @@ export class Semaphore extends IpcObject {
       if (rc !== Status.AGAIN) throw errorFor(rc, this.label);
       const parked = await parkArmed(this.segment, deadline, signal);
       if (parked !== 'woken') {
-        if (core.sem_give_up(this.offset, n, token) === Status.OK) return this.#guard(n);
+        const left = core.sem_give_up(this.offset, n, token);
+        if (left === Status.OK) return this.#guard(n);
+        if (left === Status.CORRUPT) throw errorFor(left, this.label);
         throw parked === 'aborted' ? abortReason(signal) : timeoutError(`${this.label}: acquireAsync(${n})`);
       }
     }

@@ -3,7 +3,7 @@
 import { IpcObject } from './object';
 import { interruption } from './wait';
 import { Kind } from './kinds';
-import { checkInt, checkTimeout, WouldBlockError, Status } from './errors';
+import { check, checkInt, checkTimeout, WouldBlockError, Status } from './errors';
 import { canBlock, parkAsync, threadKind } from './platform';
 
 export type FutexResult = 'ok' | 'not-equal' | 'timed-out';
@@ -18,7 +18,7 @@ export class SharedRegion extends IpcObject {
 
   constructor(...args: ConstructorParameters<typeof IpcObject>) {
     super(...args);
-    this.size = this.segment.core.shm_size(this.offset);
+    this.size = check(this.segment.core.shm_size(this.offset), this.label);   // (checked by the core against the object's block)
     this.dataOffset = this.segment.core.shm_data(this.offset);
   }
 

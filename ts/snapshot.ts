@@ -10,7 +10,6 @@ export type SnapshotCodec = 'json' | 'string' | 'bytes';
 export interface SnapshotValue<T> { version: number; value: T }
 
 const B_VERSION = 0;
-const B_LEN = 4;
 const B_DATA = 16;
 
 export class Snapshot<T = unknown> extends IpcObject {
@@ -57,7 +56,7 @@ export class Snapshot<T = unknown> extends IpcObject {
     try {
       if (block === 0) return undefined;
       const dv = this.segment.dv;
-      const len = dv.getUint32(block + B_LEN, true);
+      const len = core.snap_read_len();   // checked by the core against the block (not re-read: its fields are shared)
       const version = dv.getUint32(block + B_VERSION, true);
       const bytes = this.segment.u8.slice(block + B_DATA, block + B_DATA + len); // a private copy
       return { version, value: this.#decode(bytes) };

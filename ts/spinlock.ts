@@ -4,6 +4,7 @@ import { IpcObject } from './object';
 import { Kind } from './kinds';
 import { errorFor, OwnerDiedError, Status } from './errors';
 import { Guard, type Releasable, mayBlock, timeoutOf, checkWaitOptions, parkArmed, pollAsync, abortReason, timeoutError, type WaitOptions } from './wait';
+import { now } from './platform';
 
 /** Turn a lock call's status into a guard, or the error it stands for. */
 function took(rc: number, label: string, what: string, owner: Releasable, arg = 0): Guard {
@@ -73,13 +74,16 @@ export class TicketLock extends IpcObject {
     const core = this.segment.core;
     let rc = core.ticket_begin(this.offset);
     const ticket = core.ticket_last();
+    let overrun = false;   // past the deadline (or aborted) with no free mark: give up again every ms
     while (rc === Status.AGAIN) {
-      const parked = await parkArmed(this.segment, deadline, signal);
+      const parked = overrun ? await parkArmed(this.segment, now() + 1) : await parkArmed(this.segment, deadline, signal);
       if (parked !== 'woken') {
         rc = core.ticket_give_up(this.offset, ticket);
         if (rc === Status.OK) break;               // served meanwhile: it is ours
-        if (rc !== Status.AGAIN) throw parked === 'aborted' ? abortReason(signal) : timeoutError(`${this.label}: lockAsync()`);
+        if (rc === Status.CORRUPT) throw errorFor(rc, `${this.label}: lockAsync()`);   // its turn went to nobody
+        if (rc !== Status.AGAIN) throw parked === 'aborted' || signal?.aborted ? abortReason(signal) : timeoutError(`${this.label}: lockAsync()`);
         rc = core.ticket_step(this.offset, ticket, 0); // no free mark: FIFO order wins, keep waiting
+        overrun = true;
         continue;
       }
       rc = core.ticket_step(this.offset, ticket, 1);

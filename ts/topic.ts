@@ -4,7 +4,7 @@
 // (policy 'overwrite').
 import { IpcObject } from './object';
 import { Kind } from './kinds';
-import { ClosedError, LimitError, MessageTooLargeError, NotOwnerError, errorFor, checkInt, describe, Status } from './errors';
+import { ClosedError, LimitError, MessageTooLargeError, NotOwnerError, errorFor, check, checkInt, describe, Status } from './errors';
 import { checkWaitOptions, deadlineOf, untilEvent, untilEventAsync, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
 import type { Segment } from './segment';
@@ -27,10 +27,10 @@ const checkKey = (key: unknown): number => checkInt(key, 'key', 0, 0xffff_ffff);
 export class Topic<T = Uint8Array> extends IpcObject {
   readonly kind: number = Kind.topic;
   codec: Codec<T> = bytesCodec as unknown as Codec<T>;
-  readonly policy: TopicPolicy = this.core.topic_policy(this.offset) === 1 ? 'overwrite' : 'block';
+  readonly policy: TopicPolicy = check(this.core.topic_policy(this.offset), this.label) === 1 ? 'overwrite' : 'block';
   /** Messages the ring holds: how far behind a subscriber may fall. */
-  readonly capacity: number = this.core.topic_size(this.offset);
-  readonly maxMessageSize: number = this.core.topic_max_message(this.offset);
+  readonly capacity: number = check(this.core.topic_size(this.offset), this.label);
+  readonly maxMessageSize: number = check(this.core.topic_max_message(this.offset), this.label);
 
   #encode(value: T): Uint8Array {
     const bytes = this.codec.encode(value);
@@ -78,9 +78,17 @@ export class Topic<T = Uint8Array> extends IpcObject {
     this.live();
     if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
     const filter = options.key !== undefined;
-    const index = this.core.topic_subscribe(this.offset, filter ? 1 : 0, filter ? checkKey(options.key) : 0);
-    if (index === Status.LIMIT) throw new LimitError(`${this.label}: 64 subscribers already`, index);
-    if (index < 0) throw errorFor(index, this.label);
+    const key = filter ? checkKey(options.key) : 0;
+    // The subscription holds a reference of its own, as a handle does: its entry stays valid
+    // (a removed topic then reads as closed) after the handle it came from is closed.
+    const rc = this.core.reg_retain(this.offset, this.serial);
+    if (rc < 0) throw errorFor(rc, this.label);
+    const index = this.core.topic_subscribe(this.offset, filter ? 1 : 0, key);
+    if (index < 0) {
+      this.core.reg_release(this.offset, this.serial);
+      if (index === Status.LIMIT) throw new LimitError(`${this.label}: 64 subscribers already`, index);
+      throw errorFor(index, this.label);
+    }
     return new Subscription(this, this.segment, index);
   }
 }
@@ -109,7 +117,7 @@ export class Subscription<T> {
     const rc = core.topic_recv(this.topic.offset, this.#index, staging, 1 << 16);
     const lost = core.topic_last_lost();
     this.lost += lost;
-    if (rc >= 0) return { value: this.topic.codec.decode(this.#seg.read(staging, rc)), key: core.topic_last_key(), lost };
+    if (rc >= 0) return { value: this.topic.codec.decode(this.#seg.read(staging, rc)), key: core.topic_last_key() >>> 0, lost };   // (keys are u32; the core returns an i32)
     if (rc === Status.AGAIN) return undefined;
     if (rc === Status.PERM) throw new NotOwnerError(`${this.topic.label}: a subscription belongs to the thread that subscribed`, rc);
     throw errorFor(rc, this.topic.label);
@@ -143,11 +151,12 @@ export class Subscription<T> {
     }
   }
 
-  /** Stop: publishers no longer wait for this subscriber. */
+  /** Stop: publishers no longer wait for this subscriber (and its reference to the topic is dropped). */
   unsubscribe(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#seg.core.topic_unsubscribe(this.topic.offset, this.#index);
+    this.#seg.core.reg_release(this.topic.offset, this.topic.serial);
   }
 
   [Symbol.dispose](): void { this.unsubscribe(); }
