@@ -59,20 +59,21 @@
 // Containment (guard.ts): every block a channel makes is tagged as its ring's (the ring
 // block and the urgent lane's object as the channel's, the lane's ring as the lane's, each
 // heap message and unbounded node as the ring it travels in). Each operation first checks
-// the immutable fields against each other and the ring block against its tag (valid: a few
-// loads, one branch and one ownedBlock); the lane's block and fields are checked (laneValid)
-// only when the lane holds something or is touched (a receiver's laneBusy reads its two
-// indices once its pointer is bounded by the heap). A message's length and heap block,
-// read from its slot or node, are checked before anything is copied or the host is given
-// an address (msgAt): an inline length fits the slot (the node), a heap block is the ring's
-// with room for it, a receipt in a confirmed block passes receiptValid. A block the sender
-// just allocated is kept in a local (lastBlock), never read back. The claim loops call a
-// sequence no step makes (ahead of an unmoved index) corrupt, every retry loop is bounded
-// (RETRY_LIMIT), and ready() agrees with the next attempt (a waiter never spins on a "yes"
-// the attempt refuses); the unbounded list's lock is lockAcquireObj (a forged holder is
-// E_CORRUPT, not a hang), and a list node read from a field or a link is checked before it
-// is written through. Destroy, the death hook and the summary skip (leak) what they cannot
-// check; the host reads no pointer itself (ts/channel.ts asks ch_data and ch_len).
+// the immutable fields against each other and the ring block against its tag (valid; on the
+// fast path five loads against a per-thread memo of that check, see valid); the lane's
+// block and fields are checked (laneValid) only when the lane holds something or is
+// touched (a receiver's laneBusy reads its two indices once its pointer is bounded by the
+// heap). A message's length and heap block, read from its slot or node, are checked before
+// anything is copied or the host is given an address (msgAt): an inline length fits the slot
+// (the node), a heap block is the ring's with room for it, a receipt in a confirmed block
+// passes receiptValid. A block the sender just allocated is kept in a local (lastBlock),
+// never read back. The claim loops call a sequence no step makes (ahead of an unmoved
+// index) corrupt, every retry loop is bounded (RETRY_LIMIT), and ready() agrees with the
+// next attempt (a waiter never spins on a "yes" the attempt refuses); the unbounded list's
+// lock is lockAcquireObj (a forged holder is E_CORRUPT, not a hang), and a list node read
+// from a field or a link is checked before it is written through. Destroy, the death hook
+// and the summary skip (leak) what they cannot check; the host reads no pointer itself
+// (ts/channel.ts asks ch_data and ch_len).
 import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_NOMEM, E_TOO_LARGE, E_INVAL, E_CORRUPT } from './status';
 import { OBJ_HEADER, O_STATE, LIVE, objRemoved } from './object';
 import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT } from './futex';

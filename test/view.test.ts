@@ -41,7 +41,7 @@ describe('live IPC view', () => {
     expect(byName.idle?.[1]).toBe('semaphore');
     expect(byName.stop?.[1]).toBe('atomic');
     expect(parseInt(byName.hot![5]!)).toBeGreaterThan(0);              // contention seen
-    expect(await page.textContent('[data-testid="meta"]')).toMatch(/^4 objects, 5 threads/);
+    expect(await page.textContent('[data-testid="meta"]')).toMatch(/^4 objects, 5 threads/);   // main + 4 workers
     const depths = await page.$$eval('[data-testid="depths"] polyline', (ls) => ls.map((l) => l.getAttribute('points')!.split(' ').map((p) => Number(p.split(',')[1]))));
     expect(depths).toHaveLength(1);                                      // one queue: jobs
     expect(new Set(depths[0]!.slice(-60)).size).toBeGreaterThan(3);      // its depth moved

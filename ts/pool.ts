@@ -298,7 +298,7 @@ export class WorkerPool {
 
   #died(index: number, worker: unknown): void {
     const slot = this.#workers[index];
-    if (!slot || slot.worker !== worker) return;
+    if (!slot || slot.worker !== worker || this.#shutDown) return;   // (a late 'error' from a worker of a finished pool)
     this.#workers[index] = undefined;
     const core = this.#rt.segment().core;
     const why = slot.busySince < 0 ? 'timed out' : 'died';
@@ -401,8 +401,10 @@ export class WorkerPool {
     await this.#shutdown();
   }
 
+  #shutDown = false;
   async #shutdown(): Promise<void> {
     this.#destroyed = true;
+    this.#shutDown = true;
     if (this.#watchdog) clearInterval(this.#watchdog);
     this.#results.close();          // the results loop ends
     await this.#resultsLoop;

@@ -19,5 +19,10 @@ if (role === 'producer') {
   while (stop.load() === 0) { jobs.tryRecv(); sleep(3); }
 } else if (role === 'locker') {
   const hot = rt.mutex('hot');
-  while (stop.load() === 0) { const g = hot.lock(1000); busy(4); g.release(); }
+  while (stop.load() === 0) {
+    let g;
+    try { g = hot.lock(1000); } catch (e) { if (e.name === 'TimeoutError') continue; throw e; }   // (a loaded machine)
+    busy(4);
+    g.release();
+  }
 }
