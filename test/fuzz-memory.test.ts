@@ -13,25 +13,7 @@ import {
   type Segment, type SharedRegion, type IpcObject,
 } from '../dist/node/index.js';
 
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 1);
-const runs = (n: number): fc.Parameters<unknown> => ({ numRuns: Math.ceil(n * RUNS), seed: SEED });
-
-type ErrorClass = abstract new (...args: never[]) => Error;
-/** fn must throw an instance of one of `classes` (all typed: TypeError, RangeError, IpcError). */
-function throws(fn: () => unknown, ...classes: ErrorClass[]): Error {
-  let thrown: unknown;
-  try { fn(); } catch (e) { thrown = e; }
-  const want = classes.map((c) => c.name).join(' or ');
-  if (thrown === undefined) throw new Error(`expected ${want}, but nothing was thrown`);
-  if (!classes.some((c) => thrown instanceof c)) throw new Error(`expected ${want}, got ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`);
-  return thrown as Error;
-}
-
-/** A command: `run` checks the real object against the model and updates the model; then the invariants. */
-function command<M extends object, R>(label: string, run: (m: M, r: R) => void, invariants: (m: M, r: R) => void, check: (m: Readonly<M>) => boolean = () => true): fc.Command<M, R> {
-  return { check, run: (m, r) => { run(m, r); invariants(m, r); }, toString: () => label };
-}
+import { runs, throws, command } from './fuzz/common';
 
 // ---------------------------------------------------------------------------------------
 // Allocator: the live blocks (raw alloc() and shm regions) are 8-aligned, zeroed, at least

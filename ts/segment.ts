@@ -13,6 +13,8 @@ export const MAX_SEGMENT = 0x8000_0000;
 export const NAME_MAX = 255;
 /** Bytes of a thread's staging block (see Segment.staging). */
 export const STAGING = 64 << 10;
+/** Bytes of a thread's scratch block (assembly/threads.ts SCRATCH_SIZE). */
+const SCRATCH = 4096 - 8;
 /** Copies up to this size go by words or bytes in JS; longer ones by TypedArray.set. */
 const SMALL = 64;
 /** An Int32Array over the same bytes, if they are 4-aligned (else null). */
@@ -339,7 +341,9 @@ export class Segment {
     const row = c.reg_row_size();
     for (;;) {
       const cap = c.reg_count() + 8;
-      const buf = check(c.alloc(cap * row, 0), `list segment "${this.name}"`);
+      // a few rows fit in this thread's scratch block (always there: ipcs works on a full segment too)
+      const staging = cap * row <= SCRATCH ? this.core.thread_scratch(this.tid) : 0;
+      const buf = staging || check(c.alloc(cap * row, 0), `list segment "${this.name}"`);
       try {
         const count = c.reg_list(buf, cap);
         if (count === cap) continue; // it grew meanwhile: again, larger
@@ -363,7 +367,7 @@ export class Segment {
         }
         return out;
       } finally {
-        c.free(buf);
+        if (buf !== staging) c.free(buf);
       }
     }
   }
