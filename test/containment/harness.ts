@@ -4,6 +4,10 @@
 // or outlast its timeout, and a witness object of the same kind must keep working.
 import { expect } from 'vitest';
 import { Runtime, IpcError, CorruptedError } from '../../dist/node/index.js';
+import { mulberry32 as prng } from '../torture/common.mjs';
+
+/** The torture suite's seeded PRNG (mulberry32): every run reproducible from its seed. */
+export { prng };
 
 export interface ContainmentCase<T> {
   kind: string;
@@ -19,18 +23,6 @@ export interface ContainmentReport {
   ops: number;
   errors: Record<string, number>;
   corrupted: number;
-}
-
-/** mulberry32: every run reproducible from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const OP_LIMIT_MS = 3000;   // an op given a 1 ms timeout that takes this long is a hang
