@@ -341,9 +341,11 @@ export class Segment {
     const row = c.reg_row_size();
     for (;;) {
       const cap = c.reg_count() + 8;
-      // a few rows fit in this thread's scratch block (always there: ipcs works on a full segment too)
-      const staging = cap * row <= SCRATCH ? this.core.thread_scratch(this.tid) : 0;
-      const buf = staging || check(c.alloc(cap * row, 0), `list segment "${this.name}"`);
+      // rows go to a block this thread already has when they fit (ipcs works on a full segment
+      // too): its scratch block (always there, 13 rows), or its staging block if made (221 rows)
+      const bytes = cap * row;
+      const staging = bytes <= SCRATCH ? this.core.thread_scratch(this.tid) : bytes <= STAGING ? this.#staging : 0;
+      const buf = staging || check(c.alloc(bytes, 0), `list segment "${this.name}"`);
       try {
         const count = c.reg_list(buf, cap);
         if (count === cap) continue; // it grew meanwhile: again, larger
