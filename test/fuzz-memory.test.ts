@@ -13,7 +13,7 @@ import {
   type Segment, type SharedRegion, type IpcObject,
 } from '../dist/node/index.js';
 
-import { runs, throws, command } from './fuzz/common';
+import { runs, throws, command, type ErrorClass } from './fuzz/common';
 
 // ---------------------------------------------------------------------------------------
 // Allocator: the live blocks (raw alloc() and shm regions) are 8-aligned, zeroed, at least

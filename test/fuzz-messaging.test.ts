@@ -12,21 +12,9 @@ import {
   NotOwnerError, AlreadyExistsError, DeadPeerError, type Channel, type MessageQueue, type Port,
 } from '../dist/node/index.js';
 
-import { runs, throws, command, bytesOf, type Msg } from './fuzz/common';
+import { runs, throws, command, bytesOf, msgArb, label, same, badTimeouts, type Msg, type ErrorClass } from './fuzz/common';
 
-const msgArb = (max: number): fc.Arbitrary<Msg> => fc.record({
-  len: fc.oneof({ weight: 4, arbitrary: fc.nat(64) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: max + 1 }) }, { weight: 1, arbitrary: fc.constantFrom(max, max + 1) }),
-  seed: fc.nat(255),
-});
-const label = (m: Msg): string => `${m.len}b#${m.seed}`;
-const same = (got: Uint8Array | undefined, want: Uint8Array): void => {
-  expect(got).toBeInstanceOf(Uint8Array);
-  expect(got!.length).toBe(want.length);
-  expect(Buffer.compare(Buffer.from(got!), Buffer.from(want))).toBe(0);
-};
 
-/** Bad timeouts for the blocking forms: [value, error]. */
-const badTimeouts: [unknown, ErrorClass][] = [[-1, RangeError], [-Infinity, RangeError], [NaN, TypeError], ['10', TypeError], [null, TypeError]];
 /** Values a bytes codec refuses. */
 const notBytes: unknown[] = ['text', 42, null, [1, 2], { length: 1 }, new Uint16Array(2), new ArrayBuffer(4)];
 

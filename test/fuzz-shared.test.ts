@@ -13,19 +13,8 @@ import {
   type Topic, type Subscription, type FramePool, type Frame, type Semaphore,
 } from '../dist/node/index.js';
 
-import { runs, throws, command, bytesOf, type Msg } from './fuzz/common';
+import { runs, throws, command, bytesOf, msgArb, label, same, badTimeouts, type Msg, type ErrorClass } from './fuzz/common';
 
-const msgArb = (max: number): fc.Arbitrary<Msg> => fc.record({
-  len: fc.oneof({ weight: 4, arbitrary: fc.nat(Math.min(max, 32)) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: max + 1 }) }, { weight: 1, arbitrary: fc.constantFrom(max, max + 1) }),
-  seed: fc.nat(255),
-});
-const label = (m: Msg): string => `${m.len}b#${m.seed}`;
-const same = (got: Uint8Array | undefined, want: Uint8Array): void => {
-  expect(got).toBeInstanceOf(Uint8Array);
-  expect(got!.length).toBe(want.length);
-  expect(Buffer.compare(Buffer.from(got!), Buffer.from(want))).toBe(0);
-};
-const badTimeouts: [unknown, ErrorClass][] = [[-1, RangeError], [-Infinity, RangeError], [NaN, TypeError], ['10', TypeError], [null, TypeError]];
 
 let rt: Runtime;
 let rt2: Runtime;   // a second thread of the segment, in this JS thread: another thread id
@@ -88,7 +77,7 @@ function topicInvariants(m: TopicModel, r: TopicReal): void {
 const topicCmd = (label: string, run: (m: TopicModel, r: TopicReal) => void, check?: (m: Readonly<TopicModel>) => boolean) => command(label, run, topicInvariants, check);
 
 const topicCommands = (max: number) => {
-  const msg = msgArb(max);
+  const msg = msgArb(max, Math.min(max, 32));
   const key = fc.constantFrom(0, 1, 2, 0xffff_ffff);
   const pick = fc.nat();
   return [

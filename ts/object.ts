@@ -71,14 +71,10 @@ export abstract class IpcObject {
   get state(): Record<string, number> {
     this.liveChecked();
     const seg = this.segment;
-    const out = check(seg.staging() || seg.core.alloc(16, 0), `${this.label}: state`);
-    try {
-      seg.core.obj_summary(this.offset, out);
-      const dv = seg.dv;
-      return describeState(this.kind, [0, 4, 8, 12].map((k) => dv.getInt32(out + k, true)));
-    } finally {
-      if (out !== seg.staging()) seg.core.free(out);
-    }
+    const out = seg.core.thread_scratch(seg.tid);   // 16 bytes in this thread's scratch block: nothing to allocate
+    seg.core.obj_summary(this.offset, out);
+    const dv = seg.dv;
+    return describeState(this.kind, [0, 4, 8, 12].map((k) => dv.getInt32(out + k, true)));
   }
 
   /**
