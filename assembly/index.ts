@@ -4,7 +4,7 @@ export { local_set_can_block, wait_addr, wait_value } from './local';
 export { segment_init, segment_check, segment_abi, segment_static_end } from './segment';
 export { alloc, free, alloc_usable, alloc_bytes_in_use, alloc_blocks_in_use, alloc_top } from './alloc';
 export {
-  thread_register, thread_adopt, thread_alive, thread_count, thread_scratch, thread_host_id,
+  thread_register, thread_adopt, thread_alive, thread_parked, thread_count, thread_scratch, thread_host_id,
   thread_at, thread_max, thread_staging,
 } from './threads';
 export {

@@ -132,6 +132,9 @@ export function markDead(tid: u32): void {
 
 export function thread_alive(tid: u32): i32 { return isAlive(tid) ? 1 : 0; }
 
+/** The address a live thread is parked on now (0: not parked): for tests that must know a waiter sleeps. */
+export function thread_parked(tid: u32): u32 { return isAlive(tid) ? atomic.load<u32>(slotOf(tid), S_PARKED) : 0; }
+
 /** This thread's staging block (made on first use; freed when the thread exits), or E_NOMEM. */
 export function thread_staging(): i32 {
   const slot = slotOf(selfTid);

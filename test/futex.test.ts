@@ -7,9 +7,10 @@ describe('futex wait and wake', () => {
     const rt = await Runtime.create();
     const r = rt.shm('f', { size: 16 });
     const { worker, result } = runWorker(rt, 'futex', { name: 'f', op: 'wait' });
-    await result; // ready
+    const { ready: tid } = (await result) as { ready: number };
     const done = new Promise<{ res: string; value: number }>((res) => worker.once('message', res));
-    await new Promise((res) => setTimeout(res, 50));
+    // until the worker really sleeps on the word (a fixed pause lost the race on a loaded CI machine)
+    while (rt.segment().core.thread_parked(tid) !== r.dataOffset) await new Promise((res) => setTimeout(res, 1));
     Atomics.store(r.int32, 0, 5);
     r.wake(0);
     expect(await done).toEqual({ res: 'ok', value: 5 });

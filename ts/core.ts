@@ -20,6 +20,7 @@ export interface Core {
   thread_register(hostId: number): number;
   thread_adopt(tid: number, hostId: number): number;
   thread_alive(tid: number): number;
+  thread_parked(tid: number): number;
   thread_count(): number;
   thread_scratch(tid: number): number;
   thread_host_id(tid: number): number;

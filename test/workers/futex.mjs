@@ -5,7 +5,7 @@ import { Runtime } from '../../dist/node/index.js';
 const rt = await Runtime.attach();
 const r = rt.shm(rt.data.name);
 if (rt.data.op === 'wait') {
-  parentPort.postMessage('ready');
+  parentPort.postMessage({ ready: rt.threadId });
   const res = r.wait(0, 0, rt.data.timeout);
   parentPort.postMessage({ res, value: Atomics.load(r.int32, 0) });
 } else {
