@@ -21,10 +21,17 @@
 // scratch block), so a send by thread id needs no reference: the owner field, checked under
 // the lock, tells a stale id from the slot's current thread.
 //
-// Containment (guard.ts): a node is tagged MSG_OWNER while it is off every port (written by
-// its sender's host, read by its receiver's, or a call's reply, tagged as its receipt's), and
-// as the port's own while queued there: port_send adopts it (refusing a node that is not a
-// free-standing one) and port_recv hands it back. So a head, a tail or a next read from the
+// Kill safety: a receiver's host holds the node it took until it has copied the bytes out.
+// port_recv tags it as in the thread's hands (heldOwner) and records it in the thread's
+// S_HELD word in the same stretch as unlinking it, port_msg_free forgets it in the same
+// stretch as freeing it (alloc.ts freeClearing), and the death walk frees whatever is still
+// recorded: a receiver killed mid-copy leaks nothing. A call's reply taken by the caller is
+// held the same way (receipt.ts).
+//
+// Containment (guard.ts): a node is tagged MSG_OWNER while its sender's host writes it, as
+// the port's own while queued there (port_send adopts it, refusing a node that is not a
+// free-standing one), and as its receiver's thread's (heldOwner) once port_recv hands it
+// over; a call's reply is tagged as its receipt's until the caller takes it. So a head, a tail or a next read from the
 // port must be a block tagged as this port's, and a forged one can name neither another
 // object's memory nor a node some host is writing. The backlog is checked at each entry (it
 // bounds the count, and the count bounds every walk of the list); a message length is checked
@@ -34,12 +41,12 @@
 import { OK, E_AGAIN, E_CLOSED, E_NOMEM, E_INVAL, E_PERM, E_DEAD_PEER, E_EXISTS, E_CORRUPT } from './status';
 import { OBJ_HEADER, O_KIND, O_STATE, LIVE, objRemoved } from './object';
 import { lockAcquireObj, lockRelease } from './lock';
-import { allocOwned, free, ownedBlock, ownedUsable, adoptBlock, alloc_usable } from './alloc';
+import { allocOwned, free, freeClearing, ownedBlock, ownedUsable, adoptBlock, alloc_usable } from './alloc';
 import { ecSignal, ecWait } from './eventcount';
 import { deadlineFrom, TIMED_OUT } from './futex';
 import { E_TIMEOUT } from './status';
 import { selfTid } from './local';
-import { slotOf, isAlive, S_WAKE, S_PORT } from './threads';
+import { slotOf, isAlive, heldOwner, S_WAKE, S_PORT, S_HELD } from './threads';
 import { receiptTaken, receiptDropped, receiptValid, clearLast } from './receipt';
 
 const F_OWNER: usize = OBJ_HEADER;
@@ -120,7 +127,8 @@ export function msgNode(len: u32, owner: usize): i32 {
   store<u32>(node, 0, N_RECEIPT);
   return node;
 }
-export function port_msg_free(node: usize): void { free(node); }
+/** Free a node the host made (port_msg) or holds (received, or a reply taken): its S_HELD record goes with it. */
+export function port_msg_free(node: usize): void { freeClearing(node, slotOf(selfTid) + S_HELD); }
 
 function dropNode(node: usize): void {
   const r = <usize>load<u32>(node, N_RECEIPT);
@@ -243,8 +251,11 @@ export function port_recv(obj: usize, from: u32): i32 {
   if (next == 0) store<u32>(obj, <u32>prev, F_TAIL);
   atomic.store<u32>(obj, count - 1, F_COUNT);
   if (r != 0) receiptTaken(r, obj);
-  // the host's now (a kill before this leaks the node, as one before the host frees it would)
-  const mine = adoptBlock(node, obj, MSG_OWNER);
+  // the host's now: tagged as in this thread's hands and recorded in its S_HELD word, still
+  // in the same stretch, so a kill from here until port_msg_free frees it leaks nothing (the
+  // death walk frees it: receipt.ts heldOnDeath)
+  const mine = adoptBlock(node, obj, heldOwner(selfTid));
+  if (mine) store<u32>(slotOf(selfTid), <u32>node, S_HELD);
   lockRelease(obj + F_LOCK);
   ecSignal(obj + F_NOT_FULL);
   return mine ? <i32>node : E_CORRUPT;

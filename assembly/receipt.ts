@@ -28,7 +28,9 @@
 // ack() settles, unlinks and drops its reference in one stretch. The death walk finishes
 // what a cut could leave: a receipt linked but not yet settled (QUEUED), or settled but not
 // yet unlinked (PROCESSED). A reply's node hangs on the receipt before its bytes are written,
-// so a callee killed mid-reply leaks nothing.
+// so a callee killed mid-reply leaks nothing; the caller that takes it holds it in its S_HELD
+// word until freed, and the thread that drops the last reference records the receipt in its
+// S_FREEING word until the free is done (heldOnDeath finishes both).
 //
 // Containment (guard.ts): receipt blocks are tagged RECEIPT_OWNER, and a receipt offset read
 // from shared memory (a message, a thread's list, a link) is checked with receiptValid before
@@ -38,10 +40,10 @@
 // walks are bounded, and a corrupted list is cut off (its receipts leak) rather than written
 // through.
 import { OK, E_INVAL, E_PERM, E_CORRUPT } from './status';
-import { allocOwned, free, ownedBlock } from './alloc';
+import { allocOwned, free, freeClearing, ownedBlock, adoptBlock } from './alloc';
 import { RETRY_LIMIT } from './guard';
 import { selfTid } from './local';
-import { slotOf, S_ACKS, S_SENT } from './threads';
+import { slotOf, heldOwner, S_ACKS, S_SENT, S_HELD, S_FREEING } from './threads';
 import { msgNode, N_DATA } from './port';
 
 export const QUEUED: u32 = 0;
@@ -109,8 +111,14 @@ export function receipt_receiver(r: usize): u32 { return atomic.load<u32>(r, R_R
 /** The reply node a PROCESSED call receipt holds, handed over to the caller (0 if none), or E_CORRUPT. */
 export function receipt_take_reply(r: usize): i32 {
   if (!receiptValid(r)) return E_CORRUPT;
-  const reply = <usize>atomic.xchg<u32>(r + R_REPLY, 0);
-  return reply == 0 || ownedBlock(reply, r, N_DATA) ? <i32>reply : E_CORRUPT;
+  const reply = <usize>atomic.load<u32>(r, R_REPLY);   // settled: no one else moves it now
+  if (reply == 0) return 0;
+  if (!ownedBlock(reply, r, N_DATA)) return E_CORRUPT;
+  // taken, tagged as in this thread's hands and recorded, in one stretch (port.ts port_recv)
+  atomic.store<u32>(r, 0, R_REPLY);
+  adoptBlock(reply, r, heldOwner(selfTid));
+  store<u32>(slotOf(selfTid), <u32>reply, S_HELD);
+  return <i32>reply;
 }
 
 /** The sender is done with it (confirmed, failed or timed out). Called twice for a receipt never attached to a message. */
@@ -143,14 +151,39 @@ function sentLinksOk(r: usize, head: usize): bool {
   store<u32>(r, 0, R_SLINK);
 }
 
+/**
+ * Drop one reference; the last one frees the block. The dropper records the receipt in its
+ * S_FREEING word in the same stretch as the count reaches 0, and the free forgets it (alloc.ts
+ * freeClearing): a thread killed before the free is done leaves it to its death walk.
+ */
 @inline function unref(r: usize): void {
-  if (atomic.sub<u32>(r + R_REFS, 1) == 1) freeReceipt(r);
+  if (atomic.sub<u32>(r + R_REFS, 1) == 1) {
+    const freeing = slotOf(selfTid) + S_FREEING;
+    store<u32>(freeing, <u32>r);
+    freeReceipt(r, freeing);
+  }
 }
 
-function freeReceipt(r: usize): void {
+/** A receipt at 0 references: its unclaimed reply, then itself (forgetting the word `freeing` names). */
+function freeReceipt(r: usize, freeing: usize): void {
+  // a reply freed by a free cut short after it is no longer r's: never freed twice
   const reply = <usize>load<u32>(r, R_REPLY);
   if (reply != 0 && ownedBlock(reply, r, N_DATA)) free(reply);
-  free(r);
+  freeClearing(r, freeing);
+}
+
+/**
+ * Thread tid died (thread_exit): free the message node its host held (port.ts port_recv, or
+ * a reply it took) and finish freeing a receipt whose last reference it had dropped.
+ */
+export function heldOnDeath(tid: u32): void {
+  const slot = slotOf(tid);
+  const node = <usize>load<u32>(slot, S_HELD);
+  store<u32>(slot, 0, S_HELD);
+  if (node != 0 && ownedBlock(node, heldOwner(tid), N_DATA)) free(node);
+  const r = <usize>load<u32>(slot, S_FREEING);
+  store<u32>(slot, 0, S_FREEING);
+  if (r != 0 && ownedBlock(r, RECEIPT_OWNER, RECEIPT_SIZE) && atomic.load<u32>(r, R_REFS) == 0) freeReceipt(r, 0);
 }
 
 @inline function settle(r: usize, from: u32, to: u32): bool {

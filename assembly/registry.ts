@@ -21,7 +21,7 @@ import { OBJ_HEADER, O_KIND, O_SERIAL, O_STATE, O_ENTRY, LIVE, REMOVED } from '.
 import { kindSize, kindInit, kindSummary, kindOnRemove, kindOnThreadDeath, kindOnDestroy, KIND_MAX } from './kinds';
 import { markDying, isDying, markDead, slotOf, S_REFS, dropStaging } from './threads';
 import { selfTid } from './local';
-import { receiptsOnDeath } from './receipt';
+import { receiptsOnDeath, heldOnDeath } from './receipt';
 import { portOnDeath, threadPort } from './port';
 
 export const NAME_MAX: u32 = 255;
@@ -364,6 +364,7 @@ export function thread_exit(tid: u32): i32 {
     }
   }
   receiptsOnDeath(tid);
+  heldOnDeath(tid);
   const port = threadPort(tid);
   if (port != 0) portOnDeath(port, tid);
   markDead(tid);

@@ -5,7 +5,7 @@
 // has not wrapped, so an id recorded as a lock's owner never names a later thread.
 //
 // Each slot is [live][gen][scratch][host id][wake][refs][staging][port][acks][interrupt]
-// [parked][sent] (u32 each):
+// [parked][sent][held][freeing] (u32 each):
 // refs heads the list of the objects the thread holds references to (registry.ts), which
 // its death releases, the way a process's exit closes its descriptors.
 //
@@ -43,12 +43,20 @@ export const S_ACKS: usize = 32;    // receipts it owes an ack on (receipt.ts)
 export const S_INTR: usize = 36;    // an interrupt is pending (futex.ts)
 export const S_PARKED: usize = 40;  // the address it is parked on, for an interrupt to wake
 export const S_SENT: usize = 44;    // receipts it sent and holds a reference on (receipt.ts)
+export const S_HELD: usize = 48;    // the message node its host holds: received, not yet freed (port.ts)
+export const S_FREEING: usize = 52; // a receipt whose last reference it dropped, while it is freed (receipt.ts)
 /** Bytes of a thread's staging block: where the host stages messages for one-call copies. */
 export const STAGING_SIZE: usize = 64 << 10;
 
 @inline export function slotOf(tid: u32): usize {
   return THREADS + <usize>(tid & (MAX_THREADS - 1)) * THREAD_SLOT;
 }
+
+/**
+ * The owner a message node in thread tid's host's hands is tagged with (alloc.ts): the
+ * address of its S_HELD word, where no object lives, so the death walk frees only such a node.
+ */
+@inline export function heldOwner(tid: u32): usize { return slotOf(tid) + S_HELD; }
 
 @inline export function isAlive(tid: u32): bool {
   return tid != 0 && atomic.load<u32>(slotOf(tid), S_LIVE) == tid;
@@ -90,6 +98,8 @@ function register(hostId: u32): i32 {
     store<u32>(slot, 0, S_INTR);
     store<u32>(slot, 0, S_PARKED);
     store<u32>(slot, 0, S_SENT);
+    store<u32>(slot, 0, S_HELD);
+    store<u32>(slot, 0, S_FREEING);
     if (threadPortAttach(slot, tid) != OK) { atomic.store<u32>(slot, 0, S_LIVE); return E_NOMEM; }
     atomic.add<u32>(HEADER + H_THREAD_COUNT, 1);
     atomic.store<u32>(slot, tid, S_LIVE);

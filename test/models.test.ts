@@ -7,8 +7,9 @@
 import { describe, it, expect } from 'vitest';
 import { basename } from 'node:path';
 import { listModels, checkModel, spinAvailable, formatRun, makeLimiter } from '../models/check.mjs';
+import { missingMessage, NEEDS } from '../scripts/setup.mjs';
 
-const SPIN_MISSING = 'the SPIN model checker is not installed: apt-get install spin (gcc is needed too)';
+const SPIN_MISSING = `cannot run the model checks: ${missingMessage(NEEDS.filter((n) => n.pkg === 'spin' || n.pkg === 'gcc'))}`;
 const spinInstalled = spinAvailable();
 const files = listModels();
 const limit = makeLimiter(2);

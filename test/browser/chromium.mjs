@@ -1,9 +1,12 @@
-// Debian's Chromium, driven by playwright-core: never a downloaded browser.
+// Debian's Chromium, driven by playwright-core: never a downloaded browser. A machine
+// without it fails each browser test with the set-up step's message (scripts/setup.mjs).
 import { chromium } from 'playwright-core';
+import { which, missingMessage, NEEDS } from '../../scripts/setup.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export function launch() {
+export async function launch() {
+  if (!which(CHROMIUM)) throw new Error(`cannot run the browser tests: ${missingMessage(NEEDS.filter((n) => n.pkg === 'chromium'))}`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
