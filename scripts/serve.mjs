@@ -9,12 +9,13 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json', '.json': 'application/json' };
 
-/** Serve the repository on 127.0.0.1 (port 0: any free one). Resolves with { url, close }. */
-export function serve(port = 0) {
+/** Serve the repository (or dir) on 127.0.0.1 (port 0: any free one). Resolves with { url, close }. */
+export function serve(port = 0, dir = root) {
+  if (!dir.endsWith('/')) dir += '/';
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
-    const path = normalize(join(root, decodeURIComponent(url.pathname), url.pathname.endsWith('/') ? 'index.html' : ''));
-    if (!path.startsWith(root)) { res.writeHead(403).end(); return; }
+    const path = normalize(join(dir, decodeURIComponent(url.pathname), url.pathname.endsWith('/') ? 'index.html' : ''));
+    if (!path.startsWith(dir)) { res.writeHead(403).end(); return; }
     try {
       const body = await readFile(path);
       const headers = { 'content-type': types[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' };

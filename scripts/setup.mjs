@@ -16,10 +16,13 @@ export const NEEDS = [
   { program: 'nats-server', pkg: 'nats-server', for: 'the tests across processes' },
 ];
 
-/** The absolute path of an executable program (a path, or a name looked up in PATH), or null. */
+/**
+ * The absolute path of an executable program (a path, or a name looked up in PATH and then in
+ * /usr/sbin and /sbin, where Debian puts nats-server and where a user's PATH may not look), or null.
+ */
 export function which(program) {
-  const candidates = program.includes('/') ? [program]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, program));
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/sbin'];
+  const candidates = program.includes('/') ? [program] : dirs.map((d) => join(d, program));
   for (const c of candidates) {
     try { accessSync(c, constants.X_OK); return c; } catch { /* next */ }
   }
