@@ -14,7 +14,13 @@ const roles = {
   lockMutex() {
     const m = rt.mutex(d.name);
     post('waiting');
-    try { m.lock(d.timeout); post({ ok: true }); m.unlock(); } catch (e) { post({ error: e.name, held: m.owner === rt.threadId }); if (m.owner === rt.threadId && d.consistent) { m.consistent(); } if (m.owner === rt.threadId) m.unlock(); }
+    // report only once the lock is released again, so the test may read the owner at once
+    try { m.lock(d.timeout); m.unlock(); post({ ok: true }); } catch (e) {
+      const held = m.owner === rt.threadId;
+      if (held && d.consistent) m.consistent();
+      if (held) m.unlock();
+      post({ error: e.name, held });
+    }
   },
   // join a queue (ticket lock or fair semaphore) and record the order of service
   queue() {
