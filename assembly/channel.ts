@@ -81,7 +81,7 @@ import { allocOwned, free, ALLOC_MAX, ownedState } from './alloc';
 import { lockAcquireObj, lockRelease } from './lock';
 import { armWait, wait_value, selfTid } from './local';
 import { E_DEAD_PEER, E_LIMIT } from './status';
-import { slotOf, isAlive, S_WAKE } from './threads';
+import { slotOf, isAlive, S_WAKE } from './slots';
 import { receiptTaken, receiptDropped, receiptValid, receipt_last, clearLast } from './receipt';
 import { ownedBlock, isPow2, isTidForm, RETRY_LIMIT } from './guard';
 import { HEADER, H_TOP, HEAP_START } from './layout';
