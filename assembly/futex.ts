@@ -22,7 +22,7 @@
 // turns the timeout into InterruptedError when it finds the flag (thread_take_interrupt).
 // Waits that must complete (the internal lock, a condition's relock) mask interrupts.
 import { canBlock, now, selfTid } from './local';
-import { slotOf, isAlive, S_INTR, S_PARKED } from './threads';
+import { slotOf, isAlive, S_INTR, S_PARKED } from './slots';
 import { OK, E_DEAD_PEER } from './status';
 
 export const WAITED: i32 = 0;      // woken (or spurious): re-check the condition

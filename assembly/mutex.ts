@@ -28,7 +28,7 @@ import { isTidForm } from './guard';
 import { OBJ_HEADER, objRemoved } from './object';
 import { park, spinBriefly, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { selfTid, armWait, wait_value } from './local';
-import { isAlive } from './threads';
+import { isAlive } from './slots';
 
 export const MUTEX_SIZE: usize = 8;
 const W_LOCK: usize = 0;

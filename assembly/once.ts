@@ -15,7 +15,7 @@ import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_INVAL, E_PERM, E_CORRUPT, E_DEADLOC
 import { OBJ_HEADER, objRemoved } from './object';
 import { waitWhile, deadlineFrom, expired, wake, TIMED_OUT } from './futex';
 import { selfTid, armWait } from './local';
-import { isAlive } from './threads';
+import { isAlive } from './slots';
 import { isTidForm } from './guard';
 
 const O_STATE: usize = OBJ_HEADER;

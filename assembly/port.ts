@@ -46,8 +46,10 @@ import { ecSignal, ecWait } from './eventcount';
 import { deadlineFrom, TIMED_OUT } from './futex';
 import { E_TIMEOUT } from './status';
 import { selfTid } from './local';
-import { slotOf, isAlive, heldOwner, S_WAKE, S_PORT, S_HELD } from './threads';
+import { slotOf, isAlive, heldOwner, S_WAKE, S_PORT, S_HELD } from './slots';
 import { receiptTaken, receiptDropped, receiptValid, clearLast } from './receipt';
+import { msgNode, N_NEXT, N_LEN, N_SENDER, N_RECEIPT, N_DATA, MSG_MAX, MSG_OWNER } from './message';
+export { N_DATA, MSG_OWNER } from './message';
 
 const F_OWNER: usize = OBJ_HEADER;
 const F_LOCK: usize = OBJ_HEADER + 4;
@@ -64,19 +66,6 @@ export const BACKLOG_MAX: u32 = 65536;
 
 const DEAD: u32 = 1;      // the owner died: sends fail
 const IN_SET: u32 = 2;    // a member of its owner's port set
-
-const N_NEXT: usize = 0;
-const N_LEN: usize = 4;
-const N_SENDER: usize = 8;
-const N_RECEIPT: usize = 12;
-export const N_DATA: usize = 16;
-/** The longest message (ts/port.ts MAX_MESSAGE): a length above it is corrupted, and N_DATA + len cannot wrap. */
-const MSG_MAX: u32 = 0x3FFFFFF0;
-/**
- * The owner a message node is tagged with while no port holds it (alloc.ts): no object lives
- * at this offset, and its tag differs from receipt.ts RECEIPT_OWNER's.
- */
-export const MSG_OWNER: usize = 0x7FFFFFF0;
 
 /** Receive any sender's message; a thread id instead takes only that sender's. */
 const FROM_ANY: u32 = 0;
@@ -116,17 +105,6 @@ export function portInit(obj: usize, backlog: u32): i32 {
 /** A node for a message of len bytes (the host writes them at node + N_DATA), or E_NOMEM. */
 export function port_msg(len: u32): i32 { return msgNode(len, MSG_OWNER); }
 
-/** A message node tagged as owner's (MSG_OWNER; a receipt for a call's reply). */
-export function msgNode(len: u32, owner: usize): i32 {
-  if (len > MSG_MAX) return E_NOMEM;
-  const node = allocOwned(N_DATA + <usize>max<u32>(len, 1), false, owner);
-  if (node < 0) return node;
-  store<u32>(node, 0, N_NEXT);
-  store<u32>(node, len, N_LEN);
-  store<u32>(node, selfTid, N_SENDER);
-  store<u32>(node, 0, N_RECEIPT);
-  return node;
-}
 /** Free a node the host made (port_msg) or holds (received, or a reply taken): its S_HELD record goes with it. */
 export function port_msg_free(node: usize): void { freeClearing(node, slotOf(selfTid) + S_HELD); }
 

@@ -43,8 +43,8 @@ import { OK, E_INVAL, E_PERM, E_CORRUPT } from './status';
 import { allocOwned, free, freeClearing, ownedBlock, adoptBlock } from './alloc';
 import { RETRY_LIMIT } from './guard';
 import { selfTid } from './local';
-import { slotOf, heldOwner, S_ACKS, S_SENT, S_HELD, S_FREEING } from './threads';
-import { msgNode, N_DATA } from './port';
+import { slotOf, heldOwner, S_ACKS, S_SENT, S_HELD, S_FREEING } from './slots';
+import { msgNode, N_DATA } from './message';
 
 export const QUEUED: u32 = 0;
 export const RECEIVED: u32 = 1;

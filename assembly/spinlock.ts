@@ -13,7 +13,7 @@ import { isTidForm } from './guard';
 import { OBJ_HEADER, objRemoved } from './object';
 import { expired, deadlineFrom } from './futex';
 import { selfTid, canBlock } from './local';
-import { isAlive } from './threads';
+import { isAlive } from './slots';
 
 const W: usize = OBJ_HEADER;
 export const SPINLOCK_SIZE: usize = OBJ_HEADER + 8;

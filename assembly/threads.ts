@@ -4,9 +4,8 @@
 // lock word can hold it with two state bits), and not reused while a slot's generation
 // has not wrapped, so an id recorded as a lock's owner never names a later thread.
 //
-// Each slot is [live][gen][scratch][host id][wake][refs][staging][port][acks][interrupt]
-// [parked][sent][held][freeing] (u32 each):
-// refs heads the list of the objects the thread holds references to (registry.ts), which
+// The slot layout is in slots.ts (below every protocol); this file is the life cycle, above
+// ports (a registering thread gets its default port). refs heads the list of the objects the thread holds references to (registry.ts), which
 // its death releases, the way a process's exit closes its descriptors.
 //
 //   live 0 (free) ──register: CAS 0→CLAIMING, gen++──▶ live = tid (alive)
@@ -20,47 +19,22 @@
 // on it (robust locks, dead-peer errors): see kinds.ts onThreadDeath.
 import { OK, E_LIMIT, E_INVAL, E_NOMEM } from './status';
 import { HEADER, H_THREAD_COUNT, H_REG_LOCK, THREADS, THREAD_SLOT, MAX_THREADS } from './layout';
+import {
+  slotOf, isAlive, DYING, S_LIVE, S_GEN, S_SCRATCH, S_HOST_ID, S_WAKE, S_REFS, S_STAGING, S_ACKS, S_INTR, S_PARKED,
+  S_SENT, S_HELD, S_FREEING,
+} from './slots';
+export { slotOf, isAlive, S_REFS } from './slots';
 import { lockAcquire, lockRelease } from './lock';
 import { alloc, free } from './alloc';
 import { setSelf, selfTid } from './local';
 import { threadPortAttach } from './port';
 
 const CLAIMING: u32 = 1;
-const DYING: u32 = 0x80000000;   // thread ids are below 2^30
 const SLOT_BITS: u32 = 10;
 const GEN_MAX: u32 = (1 << 20) - 1;
 export const SCRATCH_SIZE: u32 = 4096 - 8; // one 4 KiB block with its header
-
-const S_LIVE: usize = 0;
-const S_GEN: usize = 4;
-const S_SCRATCH: usize = 8;
-const S_HOST_ID: usize = 12;
-export const S_WAKE: usize = 16;
-export const S_REFS: usize = 20;
-const S_STAGING: usize = 24;
-export const S_PORT: usize = 28;    // its default port (port.ts): made once per slot, kept
-export const S_ACKS: usize = 32;    // receipts it owes an ack on (receipt.ts)
-export const S_INTR: usize = 36;    // an interrupt is pending (futex.ts)
-export const S_PARKED: usize = 40;  // the address it is parked on, for an interrupt to wake
-export const S_SENT: usize = 44;    // receipts it sent and holds a reference on (receipt.ts)
-export const S_HELD: usize = 48;    // the message node its host holds: received, not yet freed (port.ts)
-export const S_FREEING: usize = 52; // a receipt whose last reference it dropped, while it is freed (receipt.ts)
 /** Bytes of a thread's staging block: where the host stages messages for one-call copies. */
 export const STAGING_SIZE: usize = 64 << 10;
-
-@inline export function slotOf(tid: u32): usize {
-  return THREADS + <usize>(tid & (MAX_THREADS - 1)) * THREAD_SLOT;
-}
-
-/**
- * The owner a message node in thread tid's host's hands is tagged with (alloc.ts): the
- * address of its S_HELD word, where no object lives, so the death walk frees only such a node.
- */
-@inline export function heldOwner(tid: u32): usize { return slotOf(tid) + S_HELD; }
-
-@inline export function isAlive(tid: u32): bool {
-  return tid != 0 && atomic.load<u32>(slotOf(tid), S_LIVE) == tid;
-}
 
 /**
  * Register a thread (hostId: the host's own thread number, for ipcs). Returns its id, or

@@ -28,7 +28,7 @@ import { OK, E_AGAIN, E_TIMEOUT, E_CLOSED, E_PERM, E_DEADLOCK, E_CORRUPT } from 
 import { OBJ_HEADER, objRemoved } from './object';
 import { spinWhile, park, deadlineFrom, expired, wake, TIMED_OUT, WAITED } from './futex';
 import { selfTid, armWait, now } from './local';
-import { isAlive } from './threads';
+import { isAlive } from './slots';
 
 const T_NEXT: usize = OBJ_HEADER;
 const T_SERVING: usize = OBJ_HEADER + 4;
