@@ -7,16 +7,24 @@
 // moment before its death) fail, and the others stay queued for the rest. A task table
 // (assembly/pool.ts) lets a queued task be withdrawn, a running one be told to abort, and a
 // timeout be counted from the task's start. A worker that dies is replaced.
-import { Runtime } from './runtime';
+//
+// This file is the pool's face and its dispatch (run, queue, withdraw, results, timeouts);
+// the workers' start, hello and death are in ts/pool-workers.ts, the loop a worker runs in
+// ts/pool-runner.ts, and the figures of stats() in ts/pool-stats.ts.
+import { Runtime, type SpawnedWorker } from './runtime';
 import type { Channel } from './channel';
 import type { SharedRegion } from './shm';
 import type { AtomicInt } from './atomicint';
-import type { ObjectData } from './object';
 import { ClosedError, DeadPeerError, LimitError, TimeoutError, checkInt, describe, Status } from './errors';
 import { msgpackCodec } from './codec';
-import { abortReason, parkOn } from './wait';
-import { now, isNode } from './platform';
-import { checkSerializable, failure, unpack, type Reply } from './rpc';
+import { abortReason } from './wait';
+import { now } from './platform';
+import { checkSerializable, unpack, type Reply } from './rpc';
+import { PoolWorkers, HELLO, type WorkerSlot } from './pool-workers';
+import { PoolCounters, type PoolStats } from './pool-stats';
+
+export { taskSignal } from './pool-runner';
+export type { PoolStats, Percentiles } from './pool-stats';
 
 export interface WorkerPoolOptions {
   /** The module whose exported functions are the tasks (a path or URL the workers import). */
@@ -36,27 +44,10 @@ export interface RunOptions {
   timeout?: number;
 }
 
-export interface Percentiles { p50: number; p90: number; p99: number }
-export interface PoolStats {
-  workers: number;
-  /** Share of the workers' time spent running tasks since the pool started (0–1). */
-  utilization: number;
-  /** Tasks waiting to start. */
-  queueDepth: number;
-  completed: number;
-  failed: number;
-  /** ms from run() to the task's start, and from its start to its end (last 10 000 tasks). */
-  waitMs: Percentiles;
-  runMs: Percentiles;
-}
-
 const TABLE = 1 << 16;            // task table entries: tasks in flight stay below this
 const RING = 4096;
-const STOP = -1;                  // a task id that tells a worker to exit
-const HELLO = -1;                 // a result id: a worker says which thread it is
 const WATCHDOG_MS = 10;
 const GRACE_MS = 100;             // a synchronous task past its timeout gets this long, then its worker goes
-const SAMPLES = 10_000;
 
 interface Pending {
   id: number;
@@ -69,12 +60,6 @@ interface Pending {
   timeout: number;                // -1: none
   signal?: AbortSignal;
   onAbort?: () => void;
-}
-
-/** What a worker is handed. */
-interface WorkerData {
-  filename: string; index: number; epoch: number; mask: number;
-  tasks: ObjectData; results: ObjectData; table: ObjectData; started: ObjectData;
 }
 
 const isUrl = (f: string): boolean => /^[a-z][a-z0-9+.-]*:/i.test(f);
@@ -92,7 +77,7 @@ export class WorkerPool {
   #table!: SharedRegion;
   #started!: AtomicInt;
   #base = 0;
-  readonly #workers: ({ worker: import('./runtime').SpawnedWorker; tid: number; busySince: number } | undefined)[] = [];
+  readonly #workers = new PoolWorkers((index, worker) => this.#died(index, worker));
   readonly #pending = new Map<number, Pending>();
   readonly #overflow = new Fifo<Pending>();   // tasks the ring had no room for yet
   #nextId = 0;
@@ -101,12 +86,7 @@ export class WorkerPool {
   #closing = false;
   #destroyed = false;
   readonly #epoch = Date.now();
-  readonly #t0 = now();
-  #busy = 0;
-  #completed = 0;
-  #failed = 0;
-  readonly #wait = new Samples();
-  readonly #run = new Samples();
+  readonly #counters = new PoolCounters();
   readonly #drainWaiters: (() => void)[] = [];
   readonly #drainListeners = new Set<() => void>();
   #watchdog: ReturnType<typeof setInterval> | undefined;
@@ -126,7 +106,7 @@ export class WorkerPool {
   }
 
   /** The pool's workers now (Node worker_threads Workers, or Web Workers). */
-  get workers(): import('./runtime').SpawnedWorker[] { return this.#workers.flatMap((w) => (w ? [w.worker] : [])); }
+  get workers(): SpawnedWorker[] { return this.#workers.all; }
 
   /** Resolves once every worker has started (run() waits for it by itself). */
   ready(): Promise<void> { return this.#ready; }
@@ -143,29 +123,12 @@ export class WorkerPool {
     this.#table = rt.shm(`wasm-ipc.pool.${this.#epoch}.${Math.random().toString(36).slice(2)}`, { size: TABLE * 16 });
     this.#base = this.#table.dataOffset;
     this.#started = rt.atomic();
-    const hellos: Promise<void>[] = [];
-    for (let i = 0; i < this.size; i++) hellos.push(this.#spawn(i));
-    this.#resultsLoop = this.#collect().catch(() => {});
-    await Promise.all(hellos);
-  }
-
-  /** Workers that have not said hello yet: a death before it is a start-up failure (the module did not load). */
-  readonly #helloWaiters = new Map<number, { resolve(): void; reject(e: Error): void }>();
-  #startError: Error | undefined;
-  #earlyDeaths = 0;
-
-  #spawn(index: number): Promise<void> {
-    const data: WorkerData = {
-      filename: this.#filename, index, epoch: this.#epoch, mask: TABLE - 1,
+    const hellos = this.#workers.start(rt, {
+      filename: this.#filename, epoch: this.#epoch, mask: TABLE - 1,
       tasks: this.#tasks.toData(), results: this.#results.toData(), table: this.#table.toData(), started: this.#started.toData(),
-    };
-    const worker = this.#rt.spawn(new URL('./pool-worker.js', import.meta.url), { data, name: `wasm-ipc pool worker ${index}` });
-    this.#workers[index] = { worker, tid: 0, busySince: 0 };
-    const died = (): void => this.#died(index, worker);
-    if ('once' in worker) worker.once('exit', died);
-    else worker.addEventListener('error', (e) => { e.preventDefault(); worker.terminate(); died(); });
-    if ('once' in worker) worker.once('error', (e: Error) => { this.#startError ??= e; });
-    return new Promise((resolve, reject) => this.#helloWaiters.set(index, { resolve, reject }));
+    }, this.size);
+    this.#resultsLoop = this.#collect().catch(() => {});
+    await hellos;
   }
 
   // ---- submitting ----
@@ -248,23 +211,13 @@ export class WorkerPool {
 
   #settle(bytes: Uint8Array): void {
     const [id, ok, value, runMs] = msgpackCodec.decode(bytes) as [number, number, unknown, number];
-    if (id === HELLO) {
-      const index = ok, tid = value as number;
-      this.#workers[index]!.tid = tid;
-      this.#helloWaiters.get(index)?.resolve();
-      this.#helloWaiters.delete(index);
-      this.#earlyDeaths = 0;
-      return;
-    }
+    if (id === HELLO) { this.#workers.hello(ok, value as number); return; }   // [HELLO, index, tid]
     this.#rt.segment().core.task_finish(this.#base, TABLE - 1, id);
     const task = this.#pending.get(id);
     if (!task) return;                                   // aborted or timed out meanwhile
     this.#forget(task);
-    this.#busy += runMs;
-    this.#run.add(runMs);
-    this.#wait.add(Math.max(0, now() - task.queuedAt - runMs));
-    if (ok) { this.#completed++; task.resolve(value); return; }
-    this.#failed++;
+    this.#counters.ended(task.queuedAt, runMs, ok !== 0);
+    if (ok) { task.resolve(value); return; }
     const err = (value as { err?: { name: string; message: string } }).err;
     if (err?.name === 'TimeoutError' && task.timeout >= 0) { task.reject(new TimeoutError(`task "${task.name}": ${err.message}`, Status.TIMEOUT)); return; }
     try { unpack(value as Reply); } catch (e) { task.reject(e); }
@@ -280,7 +233,7 @@ export class WorkerPool {
   #fail(task: Pending, error: unknown): void {
     this.#rt.segment().core.task_finish(this.#base, TABLE - 1, task.id);
     this.#forget(task);
-    this.#failed++;
+    this.#counters.failed();
     task.reject(error);
   }
 
@@ -289,19 +242,28 @@ export class WorkerPool {
     if (this.#overflow.remove(task)) { /* never sent */ }
     else if (this.#rt.segment().core.task_cancel(this.#base, TABLE - 1, task.id) === 1) this.#withdrawn++;
     this.#forget(task);
-    this.#failed++;
+    this.#counters.failed();
     task.reject(abortReason(task.signal));
     this.#checkDrain();
   }
 
   // ---- workers dying, timeouts ----
 
-  #died(index: number, worker: unknown): void {
-    const slot = this.#workers[index];
-    if (!slot || slot.worker !== worker || this.#shutDown) return;   // (a late 'error' from a worker of a finished pool)
-    this.#workers[index] = undefined;
+  /** A worker died: the tasks it had taken fail, and another one takes its place. */
+  #died(index: number, worker: SpawnedWorker): void {
+    if (this.#shutDown) return;                                      // (a late 'error' from a worker of a finished pool)
+    const slot = this.#workers.remove(index, worker);
+    if (!slot) return;
+    this.#failTasksOf(slot);
+    if (this.#workers.startFailed(index, this.#started_, this.#filename)) return;
+    if (!this.#destroyed && !(this.#closing && this.#pending.size === 0)) void this.#workers.spawn(index).catch(() => {});
+    this.#checkDrain();
+  }
+
+  /** The tasks a dead worker had taken (running, or taken a moment before its death) fail; queued ones stay for the others. */
+  #failTasksOf(slot: WorkerSlot): void {
     const core = this.#rt.segment().core;
-    const why = slot.busySince < 0 ? 'timed out' : 'died';
+    const why = slot.timedOut ? 'timed out' : 'died';
     for (const task of [...this.#pending.values()]) {
       if (task.receipt === 0 || core.receipt_state(task.receipt) === 0) continue;       // still queued: another worker takes it
       if (core.receipt_receiver(task.receipt) !== slot.tid) continue;
@@ -311,20 +273,6 @@ export class WorkerPool {
         this.#fail(task, new DeadPeerError(`task "${task.name}": its worker (thread ${slot.tid}) died while running it`, Status.DEAD_PEER));
       }
     }
-    const starting = this.#helloWaiters.get(index);
-    if (starting) {
-      // It died before its hello. At the pool's start, or after several replacements in a
-      // row died so, its module does not load: give up rather than respawn for ever.
-      this.#helloWaiters.delete(index);
-      if (!this.#started_ || ++this.#earlyDeaths > 8) {
-        const why = this.#startError?.message ?? 'it exited at start-up';
-        starting.reject(new TypeError(`pool worker ${index} could not start (${this.#filename}): ${why}`));
-        return;
-      }
-      starting.resolve();
-    }
-    if (!this.#destroyed && !(this.#closing && this.#pending.size === 0)) void this.#spawn(index).catch(() => {});
-    this.#checkDrain();
   }
 
   /** Synchronous tasks cannot be interrupted: past timeout + grace, their worker is terminated. */
@@ -339,13 +287,7 @@ export class WorkerPool {
         if (core.task_state(this.#base, TABLE - 1, task.id) !== 2) continue;
         const started = this.#epoch + core.task_start_ms(this.#base, TABLE - 1, task.id);
         if (Date.now() - started < task.timeout + GRACE_MS) continue;
-        const index = core.task_worker(this.#base, TABLE - 1, task.id);
-        const slot = this.#workers[index];
-        if (slot && slot.busySince >= 0) {
-          slot.busySince = -1;
-          void slot.worker.terminate();
-          if (!('once' in slot.worker)) this.#died(index, slot.worker);   // a Web Worker says nothing once terminated
-        }
+        this.#workers.terminateTimedOut(core.task_worker(this.#base, TABLE - 1, task.id));
       }
       if (!any) { clearInterval(this.#watchdog); this.#watchdog = undefined; }
     }, WATCHDOG_MS);
@@ -384,9 +326,7 @@ export class WorkerPool {
     this.#closing = true;
     await this.#ready;
     while (this.#pending.size > 0) await new Promise((r) => setTimeout(r, 1));
-    const stops = this.#workers.map(() => msgpackCodec.encode([STOP, '', [], -1]));
-    for (const s of stops) await this.#tasks.sendAsync(s);
-    await Promise.all(this.#workers.map((w) => w && exited(w.worker)));
+    await this.#workers.stop(this.#tasks);
     await this.#shutdown();
   }
 
@@ -397,7 +337,7 @@ export class WorkerPool {
     await this.#ready.catch(() => {});
     for (const task of [...this.#pending.values()]) this.#fail(task, new ClosedError(`task "${task.name}": the pool was destroyed`, Status.CLOSED));
     this.#overflow.clear();
-    await Promise.all(this.#workers.map((w) => w?.worker.terminate()));
+    await this.#workers.terminate();
     await this.#shutdown();
   }
 
@@ -415,37 +355,7 @@ export class WorkerPool {
     if (this.#ownRuntime) this.#rt.close();
   }
 
-  stats(): PoolStats {
-    const elapsed = Math.max(1e-9, now() - this.#t0);
-    return {
-      workers: this.#workers.filter(Boolean).length,
-      utilization: Math.min(1, this.#busy / (elapsed * this.size)),
-      queueDepth: this.queueDepth,
-      completed: this.#completed,
-      failed: this.#failed,
-      waitMs: this.#wait.percentiles(),
-      runMs: this.#run.percentiles(),
-    };
-  }
-}
-
-function exited(worker: import('./runtime').SpawnedWorker): Promise<void> {
-  if ('once' in worker) return new Promise((r) => worker.once('exit', () => r()));
-  return Promise.resolve();
-}
-
-/** The last SAMPLES values, for percentiles. */
-class Samples {
-  readonly #xs = new Float64Array(SAMPLES);
-  #n = 0;
-  add(x: number): void { this.#xs[this.#n++ % SAMPLES] = x; }
-  percentiles(): Percentiles {
-    const n = Math.min(this.#n, SAMPLES);
-    if (n === 0) return { p50: 0, p90: 0, p99: 0 };
-    const s = this.#xs.slice(0, n).sort();
-    const at = (q: number): number => s[Math.min(n - 1, Math.floor(q * n))]!;
-    return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
-  }
+  stats(): PoolStats { return this.#counters.stats(this.#workers.count, this.size, this.queueDepth); }
 }
 
 /** A FIFO with O(1) shift (an array and a head index, compacted as it drains). */
@@ -468,84 +378,4 @@ class Fifo<T> {
     return true;
   }
   clear(): void { this.#items = []; this.#head = 0; }
-}
-
-// ---- the worker side (dist/*/pool-worker.js runs this) ----
-
-// The running task's signal, on globalThis: the task module may import another copy of the
-// library than the worker's bootstrap bundle.
-const SIGNAL = Symbol.for('wasm-ipc.taskSignal');
-const slot = globalThis as unknown as Record<symbol, (() => AbortSignal) | undefined>;
-/** Inside a pool task: its AbortSignal (the run()'s abort, or its timeout). Read it before the first await. */
-export function taskSignal(): AbortSignal {
-  const get = slot[SIGNAL];
-  if (!get) throw new TypeError('taskSignal() is only meaningful inside a pool task, before its first await');
-  return get();
-}
-
-export async function runPoolWorker(): Promise<void> {
-  const rt = await Runtime.attach();
-  const d = rt.data as WorkerData;
-  const mod = await import(d.filename) as Record<string, unknown>;
-  const tasks = rt.open<Channel<Uint8Array>>(d.tasks);
-  const results = rt.open<Channel<Uint8Array>>(d.results);
-  const table = rt.open<SharedRegion>(d.table);
-  const started = rt.open<AtomicInt>(d.started);
-  tasks.registerAs('receiver');
-  const seg = rt.segment();
-  const core = seg.core;
-  const base = table.dataOffset;
-  results.send(msgpackCodec.encode([HELLO, d.index, rt.threadId, 0]));
-  for (;;) {
-    const [id, name, args, timeout] = msgpackCodec.decode(tasks.recv()) as [number, string, unknown[], number];
-    if (id === STOP) break;
-    if (core.task_start(base, d.mask, id, d.index, Date.now() - d.epoch) !== 1) continue;   // withdrawn
-    started.add(1);
-    const t0 = now();
-    let controller: AbortController | undefined;
-    slot[SIGNAL] = () => (controller ??= new AbortController()).signal;
-    let reply: Reply;
-    try {
-      const fn = mod[name];
-      if (typeof fn !== 'function') throw new TypeError(`unknown task "${name}": the pool's module exports no such function`);
-      let r: unknown;
-      try { r = fn(...args); } finally { slot[SIGNAL] = undefined; }
-      if (r instanceof Promise) r = await settleOrAbort(r, seg, core.task_state_addr(base, d.mask, id), timeout, () => (controller ??= new AbortController()));
-      checkSerializable(r, () => `task "${name}": its result`);
-      reply = { ok: r };
-    } catch (e) {
-      reply = failure(e);
-    }
-    const ok = 'ok' in reply ? 1 : 0;
-    results.send(msgpackCodec.encode([id, ok, ok ? (reply as { ok: unknown }).ok : reply, now() - t0]));
-  }
-  rt.close();
-  // exit even if the task module left handles open (timers, channels)
-  const proc = (globalThis as { process?: { exit(code: number): void } }).process;
-  if (isNode && proc) proc.exit(0); else (globalThis as { close?: () => void }).close?.();
-}
-
-/** An async task's result, or its abort (the state word gains ABORT) or timeout, whichever comes first. */
-async function settleOrAbort(task: Promise<unknown>, seg: import('./segment').Segment, stateAddr: number, timeout: number, controller: () => AbortController): Promise<unknown> {
-  const RUNNING = 2;
-  const stop = new AbortController();
-  const deadline = timeout < 0 ? -1 : now() + timeout;
-  const watch = (async () => {
-    for (;;) {
-      const parked = await parkOn(seg, stateAddr, RUNNING, deadline, stop.signal);
-      if (parked === 'aborted') return new Promise<never>(() => {});
-      if (parked === 'timeout') {
-        const e = new TimeoutError(`the task ran past its timeout of ${timeout} ms`, Status.TIMEOUT);
-        controller().abort(e);
-        throw e;
-      }
-      if (seg.word(stateAddr) !== RUNNING) {
-        const e = new Error('the task was aborted');
-        e.name = 'AbortError';
-        controller().abort(e);
-        throw e;
-      }
-    }
-  })();
-  try { return await Promise.race([task, watch]); } finally { stop.abort(); }
 }

@@ -24,6 +24,7 @@
 // end, both taken in the workers (performance.timeOrigin + performance.now()), so the harness's
 // own messages that start the workers are not counted.
 import { wire } from '../harness.mjs';
+import { portConsumer, now, putU32, getU32 } from './support/flow.mjs';
 const SIZE = 16;
 const NAME = 'bench-mq';
 
@@ -33,9 +34,6 @@ const N = {
   'mq-4x1': { 'wasm-ipc': 75_000, postMessage: 40_000 },
 };
 
-const now = () => performance.timeOrigin + performance.now();
-const putU32 = (u8, at, v) => { u8[at] = v; u8[at + 1] = v >>> 8; u8[at + 2] = v >>> 16; u8[at + 3] = v >>> 24; };
-const getU32 = (u8, at) => (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
 /** A message's own consistency: 16 bytes, byte 4 is counter & 7. */
 const wellFormed = (u8) => u8.length === SIZE && u8[4] === (getU32(u8, 0) & 7);
 
@@ -53,7 +51,7 @@ function mqCase({ name, threads, producers }) {
       return {
         async rep() {
           const total = n * producers;
-          const consumed = cons.call([{ total }]);
+          const consumed = cons.call([{ total, consumers: 1 }]);
           const produced = await prod.call(Array.from({ length: producers }, (_, p) => ({ n, base: p * n })));
           const [got] = await consumed;
           const span = (got.end - Math.min(...produced.map((p) => p.start))) / 1000;
@@ -126,34 +124,7 @@ export const roles = {
         return { start };
       };
     },
-    /**
-     * The handler stays installed between repetitions: a repetition's first messages can arrive
-     * (on the producers' ports) before main's call that starts it (on parentPort), and must count
-     * for it, not for the finished one.
-     */
-    consume: () => {
-      const fresh = () => ({ count: 0, sum: 0, bad: 0, end: 0 });
-      let acc = fresh(), want = -1, done = null;
-      const finish = () => {
-        acc.end = now();
-        const [d, a] = [done, acc];
-        acc = fresh(); want = -1; done = null;
-        d(a);
-      };
-      const onmessage = (e) => {
-        const d = e.data;
-        acc.sum += getU32(d, 0);
-        if (!wellFormed(d)) acc.bad++;
-        if (++acc.count === want) finish();
-      };
-      return (msg) => {
-        if (msg.ports) { for (const p of msg.ports) p.onmessage = onmessage; return 'ok'; }
-        return new Promise((resolve) => {
-          done = resolve;
-          want = msg.total;
-          if (acc.count >= want) finish(); // all of it came before the call (then `end` is late)
-        });
-      };
-    },
+    // (portConsumer: its handler stays installed between repetitions)
+    consume: portConsumer((d, acc) => { acc.sum += getU32(d, 0); if (!wellFormed(d)) acc.bad++; }),
   },
 };

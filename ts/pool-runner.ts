@@ -1,0 +1,92 @@
+// A worker pool's worker side: the loop ts/pool-worker.ts (dist/*/pool-worker.js) runs. It
+// says hello, then takes tasks from the task channel until a STOP, and runs each one if
+// it was not withdrawn meanwhile; an async task also ends at its abort or timeout.
+import { Runtime } from './runtime';
+import type { Channel } from './channel';
+import type { SharedRegion } from './shm';
+import type { AtomicInt } from './atomicint';
+import type { Segment } from './segment';
+import { TimeoutError, Status } from './errors';
+import { msgpackCodec } from './codec';
+import { parkOn } from './wait';
+import { now, isNode } from './platform';
+import { checkSerializable, failure, type Reply } from './rpc';
+import { HELLO, STOP, type WorkerData } from './pool-workers';
+
+// The running task's signal, on globalThis: the task module may import another copy of the
+// library than the worker's bootstrap bundle.
+const SIGNAL = Symbol.for('wasm-ipc.taskSignal');
+const slot = globalThis as unknown as Record<symbol, (() => AbortSignal) | undefined>;
+/** Inside a pool task: its AbortSignal (the run()'s abort, or its timeout). Read it before the first await. */
+export function taskSignal(): AbortSignal {
+  const get = slot[SIGNAL];
+  if (!get) throw new TypeError('taskSignal() is only meaningful inside a pool task, before its first await');
+  return get();
+}
+
+export async function runPoolWorker(): Promise<void> {
+  const rt = await Runtime.attach();
+  const d = rt.data as WorkerData;
+  const mod = await import(d.filename) as Record<string, unknown>;
+  const tasks = rt.open<Channel<Uint8Array>>(d.tasks);
+  const results = rt.open<Channel<Uint8Array>>(d.results);
+  const table = rt.open<SharedRegion>(d.table);
+  const started = rt.open<AtomicInt>(d.started);
+  tasks.registerAs('receiver');
+  const seg = rt.segment();
+  const core = seg.core;
+  const base = table.dataOffset;
+  results.send(msgpackCodec.encode([HELLO, d.index, rt.threadId, 0]));
+  for (;;) {
+    const [id, name, args, timeout] = msgpackCodec.decode(tasks.recv()) as [number, string, unknown[], number];
+    if (id === STOP) break;
+    if (core.task_start(base, d.mask, id, d.index, Date.now() - d.epoch) !== 1) continue;   // withdrawn
+    started.add(1);
+    const t0 = now();
+    let controller: AbortController | undefined;
+    slot[SIGNAL] = () => (controller ??= new AbortController()).signal;
+    let reply: Reply;
+    try {
+      const fn = mod[name];
+      if (typeof fn !== 'function') throw new TypeError(`unknown task "${name}": the pool's module exports no such function`);
+      let r: unknown;
+      try { r = fn(...args); } finally { slot[SIGNAL] = undefined; }
+      if (r instanceof Promise) r = await settleOrAbort(r, seg, core.task_state_addr(base, d.mask, id), timeout, () => (controller ??= new AbortController()));
+      checkSerializable(r, () => `task "${name}": its result`);
+      reply = { ok: r };
+    } catch (e) {
+      reply = failure(e);
+    }
+    const ok = 'ok' in reply ? 1 : 0;
+    results.send(msgpackCodec.encode([id, ok, ok ? (reply as { ok: unknown }).ok : reply, now() - t0]));
+  }
+  rt.close();
+  // exit even if the task module left handles open (timers, channels)
+  const proc = (globalThis as { process?: { exit(code: number): void } }).process;
+  if (isNode && proc) proc.exit(0); else (globalThis as { close?: () => void }).close?.();
+}
+
+/** An async task's result, or its abort (the state word gains ABORT) or timeout, whichever comes first. */
+async function settleOrAbort(task: Promise<unknown>, seg: Segment, stateAddr: number, timeout: number, controller: () => AbortController): Promise<unknown> {
+  const RUNNING = 2;
+  const stop = new AbortController();
+  const deadline = timeout < 0 ? -1 : now() + timeout;
+  const watch = (async () => {
+    for (;;) {
+      const parked = await parkOn(seg, stateAddr, RUNNING, deadline, stop.signal);
+      if (parked === 'aborted') return new Promise<never>(() => {});
+      if (parked === 'timeout') {
+        const e = new TimeoutError(`the task ran past its timeout of ${timeout} ms`, Status.TIMEOUT);
+        controller().abort(e);
+        throw e;
+      }
+      if (seg.word(stateAddr) !== RUNNING) {
+        const e = new Error('the task was aborted');
+        e.name = 'AbortError';
+        controller().abort(e);
+        throw e;
+      }
+    }
+  })();
+  try { return await Promise.race([task, watch]); } finally { stop.abort(); }
+}
