@@ -206,7 +206,7 @@ export function allocOwned(size: usize, zero: bool, owner: usize): i32 {
 }
 
 /** Free a block from alloc. E_INVAL (and nothing changes) for a pointer that is not a live block. */
-export function free(p: usize): i32 { return freeBlock(p, 0); }
+export function free(p: usize): i32 { return freeBlock(p, 0, 0); }
 
 /**
  * free(p), and zero the word at `held` if it names p, in the same stretch as the block's
@@ -215,9 +215,17 @@ export function free(p: usize): i32 { return freeBlock(p, 0); }
  * such a word (threads.ts S_HELD, S_FREEING), and its death walk frees what the word still
  * names: the word never outlives the block, so the walk cannot free a block reused since.
  */
-export function freeClearing(p: usize, held: usize): i32 { return freeBlock(p, held); }
+export function freeClearing(p: usize, held: usize): i32 { return freeBlock(p, held, 0); }
 
-@inline function freeBlock(p: usize, held: usize): i32 {
+/**
+ * free(p), and replace the link word that names p with next in the same stretch: a list
+ * record is unlinked and freed at once, so a walk cut short leaves it either linked and live
+ * (the resumed walk takes it) or gone, never unlinked and live (lost). Inlined, so that no
+ * call separates it from what the caller did just before (registry.ts: the count dropped).
+ */
+@inline export function freeUnlinking(p: usize, link: usize, next: u32): i32 { return freeBlock(p, link, next); }
+
+@inline function freeBlock(p: usize, held: usize, next: u32): i32 {
   const top = <usize>atomic.load<u32>(HEADER, H_TOP);
   if (p < HEAP_START + BLOCK_HEADER || p >= top || (p & 7) != 0) return E_INVAL;
   const block = p - BLOCK_HEADER;
@@ -226,7 +234,7 @@ export function freeClearing(p: usize, held: usize): i32 { return freeBlock(p, h
   if (!small && (info < SMALL_MAX || (info & (LARGE_UNIT - 1)) != 0 || block + info > top)) return E_INVAL;
   const state = atomic.load<u32>(block, 4);
   if (!isAllocated(state) || atomic.cmpxchg<u32>(block + 4, state, FREE) != state) return E_INVAL;
-  if (held != 0 && load<u32>(held) == <u32>p) store<u32>(held, 0);
+  if (held != 0 && load<u32>(held) == <u32>p) store<u32>(held, next);
   const blockSize = small ? classSize(info) : info;
   atomic.sub<u32>(HEADER + H_BYTES_IN_USE, <u32>blockSize);
   atomic.sub<u32>(HEADER + H_BLOCKS_IN_USE, 1);

@@ -15,7 +15,7 @@
 //                     +28 nameLen +32 name bytes
 import { OK, E_INVAL, E_KIND, E_EXISTS, E_NOT_FOUND, E_NOMEM, E_CLOSED } from './status';
 import { HEADER, H_REG_LOCK, H_REG_SERIAL, H_REG_COUNT, REG_BUCKETS, NBUCKETS } from './layout';
-import { alloc, free } from './alloc';
+import { alloc, free, freeUnlinking } from './alloc';
 import { lockAcquire, lockRelease } from './lock';
 import { OBJ_HEADER, O_KIND, O_SERIAL, O_STATE, O_ENTRY, LIVE, REMOVED } from './object';
 import { kindSize, kindInit, kindSummary, kindOnRemove, kindOnThreadDeath, kindOnDestroy, KIND_MAX } from './kinds';
@@ -346,15 +346,16 @@ export function thread_exit(tid: u32): i32 {
   lockAcquire(LOCK);
   if (!isDying(tid)) { lockRelease(LOCK); return E_NOT_FOUND; }   // another call finished it
   // One reference at a time, so that a clean-up cut short resumes where it stopped: the
-  // count is dropped and the record unlinked with no call between them (a terminated
-  // thread stops at a call or a loop's back edge), so none is dropped twice or lost.
+  // count is dropped and the record unlinked and freed with no call between them (a
+  // terminated thread stops at a call or a loop's back edge), so none is dropped twice, and
+  // no record is left unlinked but live (a thread killed in its own exit walk leaked one).
   const head = slotOf(tid) + S_REFS;
   for (let r = <usize>load<u32>(head); r != 0; r = <usize>load<u32>(head)) {
     const entry = <usize>load<u32>(r, R_ENTRY);
+    const next = load<u32>(r, R_NEXT);
     const left = dropRefs(entry, load<u32>(r, R_COUNT));
-    store<u32>(head, load<u32>(r, R_NEXT));
+    freeUnlinking(r, head, next);
     if (left == 0) lastRefGone(entry);
-    free(r);
   }
   dropStaging(tid);
   for (let b: usize = 0; b < NBUCKETS; b++) {
