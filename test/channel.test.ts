@@ -112,13 +112,19 @@ describe('channel semantics', () => {
     const aborted = selectAsync([a, b], { signal: ac.signal });
     ac.abort(new Error('cancel'));
     await expect(aborted).rejects.toThrow('cancel');
-    a.close();
-    const later = selectAsync([a, b]); // a is closed and drained: wait on b only (no busy loop)
+    // a closed (and drained) channel is ready: its case completes with done, in every form
+    const parked = selectAsync([a, b]);          // waiting on both when a closes
     await new Promise((r) => setTimeout(r, 10));
-    b.send('last');
-    expect((await later).value).toBe('last');
+    a.close();
+    expect(await parked).toMatchObject({ index: 0, channel: a, op: 'recv', done: true, value: undefined });
+    expect(trySelect([a, b])).toMatchObject({ index: 0, done: true });
+    expect(await selectAsync([b, a], { timeout: 1000 })).toMatchObject({ index: 1, done: true });
+    b.send('last');                               // an open channel's message still comes with done: false
+    expect(await selectAsync([b])).toMatchObject({ index: 0, done: false, value: 'last' });
+    b.send('drain me');
     b.close();
-    await expect(selectAsync([a, b])).rejects.toThrow(ClosedError);
+    expect(trySelect([b])).toMatchObject({ done: false, value: 'drain me' });   // drained first, then the end
+    expect(await selectAsync([b])).toMatchObject({ index: 0, done: true });
     expect(() => trySelect([] as never)).toThrow(TypeError);
   });
 
@@ -142,12 +148,13 @@ describe('channel semantics', () => {
     a.close();
     b.close();
     const r = await w.result;
-    expect(r.ended).toBe('ClosedError');
+    expect(r.ended.sort()).toEqual(['a', 'b']);     // the parked select woke for each close
     expect(r.timedOut).toBe('TimeoutError');
     expect(rt.list().every((o) => o.state.receiversWaiting === 0 && o.state.sendersWaiting === 0)).toBe(true); // nothing left armed
     await w.worker.terminate();
-    expect(() => select([a, rt.channel('elsewhere')], 0)).toThrow(TimeoutError);   // a ended, the other is empty
-    expect(() => select([a, b])).toThrow(ClosedError);                               // every case ended
+    expect(select([rt.channel('elsewhere'), a], 0)).toMatchObject({ index: 1, done: true }); // a ended: ready
+    expect(select([a, b], 10)).toMatchObject({ done: true });
+    expect(() => select([rt.channel('elsewhere')], 0)).toThrow(TimeoutError);
   });
 
   it('select: fair among ready cases, sendCase, bad input', async () => {
@@ -167,7 +174,10 @@ describe('channel semantics', () => {
     expect(() => select([{ channel: 1 }] as never)).toThrow(TypeError);
     expect(() => sendCase(1 as never, 'x')).toThrow(TypeError);
     full.close();
-    expect(() => select([sendCase(full, 'late')])).toThrow(ClosedError);
+    // a send case on a closed channel is ready too: done, the value not sent
+    expect(select([sendCase(full, 'late')])).toMatchObject({ index: 0, op: 'send', done: true, value: undefined });
+    expect(trySelect([sendCase(full, 'late')])).toMatchObject({ op: 'send', done: true });
+    expect(await selectAsync([sendCase(full, 'late')])).toMatchObject({ op: 'send', done: true });
   });
 
   it('rendezvous (capacity 0): send returns only once a receiver took the message', async () => {

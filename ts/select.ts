@@ -27,14 +27,15 @@ export function sendCase<T>(channel: Channel<T>, value: T): SendCase<T> {
   return Object.freeze({ channel, value });
 }
 
-export interface Selected<T> {
-  /** Index of the case in the array given to select. */
-  index: number;
-  channel: Channel<T>;
-  /** 'recv': value was received; 'send': value was sent. */
-  op: 'recv' | 'send';
-  value: T;
-}
+/**
+ * What select completed. done: false — a receive case got value, or a send case sent it.
+ * done: true — the case's channel is closed (crossbeam's and Go's "a closed channel is
+ * ready"): a receive case found it drained (the end of its stream), a send case could not
+ * send (its value was not sent). A select loop drops such a case, or it is ready for ever.
+ */
+export type Selected<T> =
+  | { index: number; channel: Channel<T>; op: 'recv' | 'send'; done: false; value: T }
+  | { index: number; channel: Channel<T>; op: 'recv' | 'send'; done: true; value: undefined };
 
 const channelOf = <T>(c: Case<T>): Channel<T> => (c instanceof Channel ? c : c.channel);
 const side = <T>(c: Case<T>): number => (c instanceof Channel ? 0 : 1);
@@ -49,28 +50,28 @@ function checkCases<T>(cases: readonly Case<T>[]): void {
 /**
  * Complete the first ready case, without waiting: undefined if none is ready. A receive
  * case whose channel is closed and drained, or a send case whose channel is closed, is
- * skipped; ClosedError if every case is.
+ * ready: it completes with done: true.
  */
 export function trySelect<T>(cases: readonly Case<T>[]): Selected<T> | undefined {
   checkCases(cases);
   const start = Math.floor(Math.random() * cases.length);
-  let ended = 0;
   for (let k = 0; k < cases.length; k++) {
     const index = (start + k) % cases.length;
     const c = cases[index]!;
+    const channel = channelOf(c);
+    const op = c instanceof Channel ? 'recv' : 'send';
     try {
       if (c instanceof Channel) {
         const value = c.tryRecv();
-        if (value !== undefined) return { index, channel: c, op: 'recv', value };
+        if (value !== undefined) return { index, channel, op, done: false, value };
       } else if (c.channel.trySend(c.value)) {
-        return { index, channel: c.channel, op: 'send', value: c.value };
+        return { index, channel, op, done: false, value: c.value };
       }
     } catch (e) {
       if (!(e instanceof ClosedError)) throw e;
-      ended++;
+      return { index, channel, op, done: true, value: undefined };
     }
   }
-  if (ended === cases.length) throw new ClosedError('select: every case is closed (and drained)', Status.CLOSED);
   return undefined;
 }
 
@@ -130,7 +131,7 @@ export async function selectAsync<T>(cases: readonly Case<T>[], options?: WaitOp
     let ready = false;
     for (const c of cases) {
       const ch = channelOf(c);
-      if (ch.closed) continue; // drained, or refusing sends: trySelect skips it, nothing will come
+      if (ch.closed) { ready = true; break; } // closed since the try: its case is ready (done)
       const core = ch.segment.core;
       if (core.ch_arm(ch.offset, side(c), 0) === Status.OK) { ready = true; break; }
       armed.push([c, core.wait_addr(), core.wait_value()]);

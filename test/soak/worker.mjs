@@ -457,7 +457,7 @@ async function worker() {
       const cases = withSend ? [o.chB, sendCase(o.chU, C.encode(pid, seq, msgLen(512), C.TAG_MSG))] : [o.chB, o.chU];
       let s;
       try { s = R() < 0.3 ? trySelect(cases) : select(cases, t); } catch (e) { return benign(e, 'select', t); }
-      if (!s) return;
+      if (!s || s.done) return;                      // a closed case is ready with done: nothing moved
       if (s.op === 'send') bump(key);
       else consumed(s.index === 0 ? 'chB' : 'chU', s.value, false);
       count('select');

@@ -17,6 +17,13 @@ if (rt.data.role === 'select-loop') {
   const s = select([a, sendCase(out, 'ping')], 10_000);
   try { select([b], 20); } catch (e) { report.timedOut = e.name; }
   out.send(`${s.op} ${s.index} ${s.value}`);
-  try { for (;;) select([a, b], 10_000); } catch (e) { report.ended = e.name; }
+  // parked on both until main closes them: each closed case is ready once, with done
+  report.ended = [];
+  for (let cases = [a, b]; cases.length > 0;) {
+    const got = select(cases, 10_000);
+    if (!got.done || got.op !== 'recv' || got.value !== undefined) throw new Error(`not the end: ${JSON.stringify(got)}`);
+    report.ended.push(got.channel.name);
+    cases = cases.filter((c) => c !== got.channel);
+  }
   parentPort.postMessage(report);
 }
