@@ -24,7 +24,7 @@ export { peterson_begin, peterson_step, peterson_lock, peterson_unlock } from '.
 export { mutex_try, mutex_step, mutex_lock, mutex_unlock, mutex_consistent, mutex_give_up, mutex_owner } from './mutex';
 export { sem_acquire, sem_try, sem_begin, sem_step, sem_give_up, sem_release, sem_value, sem_max, sem_is_fair } from './semaphore';
 export {
-  cv_wait, cv_begin, cv_end, cv_notify, monitor_wait, monitor_begin, monitor_end, monitor_notify,
+  cv_wait, cv_begin, cv_take, cv_end, cv_notify, monitor_wait, monitor_begin, monitor_take, monitor_end, monitor_notify,
 } from './condvar';
 export { barrier_wait, barrier_arrive, barrier_check, barrier_leave } from './barrier';
 export {

@@ -1,5 +1,6 @@
-// mirrors assembly/condvar.ts: cvBegin, cvEnd, cvWait, cvNotify; with assembly/mutex.ts:
-// mutexTry, mutexStep, mutexLock, mutexUnlock (no owner death here: see mutex.pml)
+// mirrors assembly/condvar.ts: cvBegin, cvTake, cvEnd (timeout: take or unregister), cvWait,
+// cvNotify; with assembly/mutex.ts: mutexTry, mutexStep, mutexLock, mutexUnlock (no owner
+// death here: see mutex.pml). The async wait's abort (cvEnd passing a signal on) is not modelled.
 //
 // Producer/consumer with the predicate `items > 0`. Process 0 produces two items: lock,
 // items++, notify one (before or after the unlock, either), unlock. Processes 1 and 2
@@ -13,12 +14,18 @@
 //     the condvar (or on the mutex) when the others are done is an invalid end state
 //     (two items are produced, so a consumer still waiting has its predicate true): a
 //     waiter whose predicate became true is woken, also when the other consumer timed out
+//   - exactly one: a wait returns notified (OK) at most once per signal a notify gave
+//     (oks <= signals), and the state word keeps signals <= waiters
 //
 // run: safety cc=-DSAFETY
 // mutant: BUG_SEQ_AFTER_UNLOCK cvBegin reads seq after unlocking the mutex
+// mutant: BUG_SEQ_AFTER_REGISTER cvBegin reads seq after registering (a notify after the unlock can be lost)
 // mutant: BUG_NO_WAITERS cvBegin does not count itself as a waiter
 // mutant: BUG_NOTIFY_NO_SEQ cvNotify wakes without bumping seq
 // mutant: BUG_UNLOCK_NO_WAKE mutexUnlock of a contended lock wakes nobody
+// mutant: BUG_WAKE_IS_NOTIFY a woken waiter returns notified without taking a signal (the old cv)
+// mutant: BUG_TAKE_SEQ_LATE cvTake reads seq after its failed take
+// mutant: BUG_END_TWO_STEPS a timed-out wait checks for a signal, then unregisters, in two steps
 
 #define N 3
 #define ITEMS 2
@@ -39,7 +46,10 @@
 
 byte lockw = 0;
 byte seq = 0;                     /* cv +0 */
-byte waiters = 0;                 /* cv +4 */
+byte waiters = 0;                 /* cv +4, low 16 bits */
+byte signals = 0;                 /* cv +4, high 16 bits */
+byte given = 0;                   /* signals given by notifies, */
+byte oks = 0;                     /* and waits that returned notified */
 byte items = 0;
 byte incs = 0;
 byte waitq[N];
@@ -115,41 +125,74 @@ inline mutexUnlock() {
   v = 0
 }
 
-/* cvWait(cvObj, cv, mutexObj, timeout) */
+#define INV assert(signals <= waiters)
+
+/* cvWait(cvObj, cv, mutexObj, timeout): cvBegin, then park / cvTake until a signal or E_TIMEOUT */
 inline cvWait() {
   /* cvBegin: the caller owns the mutex */
-#ifndef BUG_NO_WAITERS
-  waiters++;
+#if !defined(BUG_SEQ_AFTER_UNLOCK) && !defined(BUG_SEQ_AFTER_REGISTER)
+  s = seq;
 #endif
+#ifndef BUG_NO_WAITERS
+  atomic { waiters++; INV }
+#endif
+#ifdef BUG_SEQ_AFTER_REGISTER
+  s = seq;
+#endif
+  mutexUnlock();
 #ifdef BUG_SEQ_AFTER_UNLOCK
-  mutexUnlock();
   s = seq;
+#endif
+  do
+  :: park(A_SEQ, seq, s, true);
+     if
+     :: r == TIMED_OUT ->                  /* cvEnd(cv, false) */
+#ifdef BUG_END_TWO_STEPS
+        atomic { if :: signals > 0 -> signals--; waiters--; res = 1 :: else -> res = 0 fi };
+        if :: res == 0 -> atomic { waiters--; INV } :: else -> skip fi;
 #else
-  s = seq;
-  mutexUnlock();
+        atomic { if :: signals > 0 -> signals--; waiters--; res = 1 :: else -> waiters--; res = 0 fi; INV };
 #endif
-  /* waitWhile(cv.seq, s, deadline) */
-  park(A_SEQ, seq, s, true);
-  /* cvEnd */
-#ifndef BUG_NO_WAITERS
-  waiters--;
+        break
+     :: else ->                            /* cvTake */
+#ifdef BUG_WAKE_IS_NOTIFY
+        atomic { if :: signals > 0 -> signals-- :: else -> skip fi; waiters--; res = 1 };
+        break
+#else
+#ifndef BUG_TAKE_SEQ_LATE
+        s = seq;
 #endif
+        atomic { if :: signals > 0 -> signals--; waiters--; res = 1 :: else -> res = 2 fi; INV };
+#ifdef BUG_TAKE_SEQ_LATE
+        s = seq;
+#endif
+        if :: res == 1 -> break :: else -> skip fi
+#endif
+     fi
+  od;
+  r = 0; s = 0;
+  atomic { if :: res == 1 -> oks++; assert(oks <= given) :: else -> skip fi }
   mutexLock();
-  /* E_TIMEOUT only when the park timed out and seq did not move */
-  atomic { timedout = (r == TIMED_OUT && seq == s); r = 0; s = 0 }
+  timedout = (res == 0); res = 0
 }
 
-/* cvNotify(cv, all = false) */
+/* cvNotify(cv, all = false): a signal if some waiter has none, then seq++ and wake one */
 inline cvNotify() {
+  atomic { if :: signals < waiters -> signals++; given++; res = 1 :: else -> res = 0 fi; INV };
+  if
+  :: res == 1 ->
 #ifndef BUG_NOTIFY_NO_SEQ
-  seq++;
+     seq++;
 #endif
-  atomic { if :: waiters != 0 -> wake_one(A_SEQ) :: else -> skip fi }
+     wake_one(A_SEQ)
+  :: else -> skip
+  fi;
+  res = 0
 }
 
 active [N] proctype P() {
   byte me = _pid + 1;
-  byte v, wv, r, s, k = 0;
+  byte v, wv, r, s, res, k = 0;
   bool ok, park_now, timedout;
 
   if

@@ -152,6 +152,43 @@ describe('Monitor and CondVar', () => {
     expect(consumed).toBe(2 * (n * (n + 1)) / 2);
     expect(buf.int32[0]).toBe(0);
   });
+  for (const kind of ['CondVar', 'Monitor'] as const) {
+    it(`${kind}: notify() wakes exactly one of 5 waiters (3 blocking, 2 async), 300 rounds; notifyAll() wakes all`, async () => {
+      const rt = await Runtime.create();
+      const monitor = kind === 'Monitor';
+      const mon = monitor ? rt.monitor('cv') : undefined;
+      const m = mon ?? rt.mutex('m');
+      const cv = mon ?? rt.condVar('cv');
+      const counts = rt.shm('counts', { size: 16 });
+      const c = counts.int32;          // [in wait, woken, stop, (a word to sleep on)]
+      const waiters = Array.from({ length: 5 }, (_, i) => role(rt, 'waitOnce', { name: 'cv', mutex: 'm', monitor, async: i >= 3, counts: counts.toData() }));
+      const rounds = 300;
+      // even rounds notify the moment all 5 are in wait (most still spinning, not yet parked),
+      // odd rounds once they have had time to park
+      const soon = (cond: () => boolean) => { while (!cond()) Atomics.wait(c, 3, 0, 0.02); };
+      for (let k = 0; k < rounds; k++) {
+        if (k % 2 === 0) soon(() => Atomics.load(c, 0) === 5);
+        else await until(() => Atomics.load(c, 0) === 5);
+        expect(Atomics.load(c, 1)).toBe(k);            // one wake per notify so far, not more
+        const g = m.lock();
+        cv.notify();
+        g.release();
+        await until(() => Atomics.load(c, 1) > k);
+      }
+      await until(() => Atomics.load(c, 0) === 5);
+      expect(Atomics.load(c, 1)).toBe(rounds);
+      const g = m.lock();
+      Atomics.store(c, 2, 1);
+      cv.notifyAll();
+      g.release();
+      const turns = await Promise.all(waiters.map((w) => w.result));
+      expect(Atomics.load(c, 1)).toBe(rounds + 5);     // every waiter woke for the notifyAll
+      expect(turns.reduce((n, t) => n + t.turns, 0)).toBe(rounds + 5);
+      expect(rt.list().find((o) => o.name === 'cv')!.state).toMatchObject({ waiters: 0 });
+      await Promise.all(waiters.map((w) => w.worker.terminate()));
+    }, 60_000);
+  }
+
   it('CondVar wait / waitAsync with notify, timeouts, and the mutex held again after', async () => {
     const rt = await Runtime.create();
     const m = rt.mutex('m');

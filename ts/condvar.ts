@@ -20,20 +20,29 @@ function waited(rc: number, label: string): boolean {
   throw errorFor(rc, label);
 }
 
-/** The async wait both faces share: begin (unlocks), park on the sequence word, end, relock. */
-async function waitAsyncOn(lock: LockBase, begin: () => number, end: () => void, label: string, options?: WaitOptions): Promise<boolean> {
+/** The core's entry points for one face's async wait (assembly/condvar.ts). */
+interface AsyncWaitOps { begin(): number; take(): number; end(passOn: number): number }
+
+/**
+ * The async wait both faces share: begin (registers, unlocks), park on the sequence word
+ * until this waiter takes a signal (other waiters may take the one a wake-up was for: park
+ * again), or the deadline or the signal ends it; then relock. An aborted wait passes a
+ * signal it could have taken on to another waiter.
+ */
+async function waitAsyncOn(lock: LockBase, ops: AsyncWaitOps, label: string, options?: WaitOptions): Promise<boolean> {
   const { deadline, signal } = checkWaitOptions(options);
-  const rc = begin();
+  let rc = ops.begin();
   if (rc !== Status.AGAIN) throw errorFor(rc, `${label}: wait (the mutex must be held by this thread)`);
-  let parked: Parked;
-  try {
+  let parked: Parked = 'woken';
+  while (rc === Status.AGAIN) {   // (parkArmed settles; it never rejects)
     parked = await parkArmed(lock.segment, deadline, signal);
-  } finally {
-    end();
+    rc = parked === 'woken' ? ops.take() : ops.end(parked === 'aborted' ? 1 : 0);
   }
   await lock.lockAsync();
   if (parked === 'aborted') throw abortReason(signal);
-  return parked !== 'timeout';
+  if (rc === Status.OK) return true;
+  if (rc === Status.TIMEOUT) return false;
+  throw errorFor(rc, label);
 }
 
 /** waitUntil for both faces: re-wait until pred() holds or the deadline passes. */
@@ -74,7 +83,8 @@ export class CondVar extends IpcObject {
     this.live();
     const m = this.#mutex(mutex);
     const core = this.segment.core;
-    return waitAsyncOn(m, () => core.cv_begin(this.offset, m.offset), () => core.cv_end(this.offset), this.label, options);
+    const o = this.offset;
+    return waitAsyncOn(m, { begin: () => core.cv_begin(o, m.offset), take: () => core.cv_take(o), end: (p) => core.cv_end(o, p) }, this.label, options);
   }
 
   notify(): void { this.live(); this.segment.core.cv_notify(this.offset, 0); }
@@ -105,7 +115,8 @@ export class Monitor extends LockBase {
   async waitAsync(options?: WaitOptions): Promise<boolean> {
     this.live();
     const core = this.segment.core;
-    return waitAsyncOn(this, () => core.monitor_begin(this.offset), () => core.monitor_end(this.offset), this.label, options);
+    const o = this.offset;
+    return waitAsyncOn(this, { begin: () => core.monitor_begin(o), take: () => core.monitor_take(o), end: (p) => core.monitor_end(o, p) }, this.label, options);
   }
 
   async waitUntilAsync(pred: () => boolean, options?: WaitOptions): Promise<void> {

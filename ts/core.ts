@@ -98,11 +98,13 @@ export interface Core {
   sem_is_fair(obj: number): number;
   cv_wait(cv: number, mutex: number, timeoutMs: number): number;
   cv_begin(cv: number, mutex: number): number;
-  cv_end(cv: number): void;
+  cv_take(cv: number): number;
+  cv_end(cv: number, passOn: number): number;
   cv_notify(cv: number, all: number): number;
   monitor_wait(obj: number, timeoutMs: number): number;
   monitor_begin(obj: number): number;
-  monitor_end(obj: number): void;
+  monitor_take(obj: number): number;
+  monitor_end(obj: number, passOn: number): number;
   monitor_notify(obj: number, all: number): number;
   barrier_wait(obj: number, timeoutMs: number): number;
   barrier_arrive(obj: number): number;

@@ -45,6 +45,25 @@ const roles = {
     post({ leaders });
   },
   // monitor-based bounded buffer: produce or consume d.count items
+  // wait once per turn, no predicate: [0] = in wait, [1] = woken (both under the lock), [2] = stop
+  async waitOnce() {
+    const c = rt.open(d.counts).int32;
+    const mon = d.monitor ? rt.monitor(d.name) : undefined;
+    const m = mon ?? rt.mutex(d.mutex), cv = mon ?? rt.condVar(d.name);
+    let turns = 0;
+    for (;;) {
+      const g = d.async ? await m.lockAsync() : m.lock();
+      if (Atomics.load(c, 2)) { g.release(); break; }
+      Atomics.add(c, 0, 1);
+      const notified = mon ? (d.async ? await mon.waitAsync() : mon.wait()) : (d.async ? await cv.waitAsync(m) : cv.waitFor(m, undefined));
+      if (!notified) throw new Error('a wait without a timeout returned false');
+      Atomics.sub(c, 0, 1);
+      Atomics.add(c, 1, 1);
+      turns++;
+      m.unlock();
+    }
+    post({ turns });
+  },
   buffer() {
     const mon = rt.monitor(d.name);
     const buf = rt.open(d.buf).int32; // [count, head, tail, sum, items…]
