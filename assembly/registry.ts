@@ -5,6 +5,7 @@
 //   absent ──open(CREATE): alloc, init, link, refs = 1──▶ named
 //   named ──open──▶ refs + 1          named ──close──▶ refs - 1 (it persists at 0, like shm)
 //   named ──remove──▶ unlinked, object REMOVED, kind wakes its waiters ──last close──▶ freed
+//   named ──unlink (mq_unlink)──▶ anonymous: the name is free, open handles keep working
 //   anonymous (created unnamed, handed around as a handle) ──last close──▶ freed
 //
 // References are counted per thread too: each thread's slot heads a list of records
@@ -286,6 +287,27 @@ export function reg_remove_obj(obj: usize, serial: u32): i32 {
   if (entry != 0) removeEntry(entry);
   lockRelease(LOCK);
   return entry != 0 ? OK : E_CLOSED;
+}
+
+/**
+ * mq_unlink / shm_unlink by handle: take the object's name away, nothing else. It becomes
+ * anonymous (open handles keep using it, it is freed with its last reference, at once if it
+ * has none) and the name is free for a new object. E_NOT_FOUND if it has no name (unnamed,
+ * or unlinked already), E_CLOSED if removed.
+ */
+export function reg_unlink(obj: usize, serial: u32): i32 {
+  lockAcquire(LOCK);
+  const entry = entryOf(obj, serial);
+  let rc = entry == 0 ? E_CLOSED : load<u32>(entry, E_NAMELEN) == 0 ? E_NOT_FOUND : OK;
+  if (rc == OK) {
+    unlink(entry);
+    store<u32>(entry, 0, E_NAMELEN);
+    store<u32>(entry, anonHash(obj), E_HASH);
+    link(entry);
+    if (load<u32>(entry, E_REFS) == 0) lastRefGone(entry);
+  }
+  lockRelease(LOCK);
+  return rc;
 }
 
 /** OK if (obj, serial) is a live object of this kind; E_KIND or E_CLOSED otherwise. No lock: a load each. */

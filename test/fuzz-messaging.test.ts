@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import {
   Runtime, IpcError, ClosedError, TimeoutError, MessageTooLargeError, KindMismatchError, WouldBlockError,
-  NotOwnerError, AlreadyExistsError, DeadPeerError, type Channel, type MessageQueue, type Port,
+  NotOwnerError, NotFoundError, AlreadyExistsError, DeadPeerError, type Channel, type MessageQueue, type Port,
 } from '../dist/node/index.js';
 
 import { runs, throws, command, bytesOf, msgArb, label, same, badTimeouts, type Msg, type ErrorClass } from './fuzz/common';
@@ -334,7 +334,8 @@ describe('fuzz: channel against a bounded FIFO', () => {
 
 // ---------------------------------------------------------------------------------------
 // Message queue: a priority queue (0–31, highest first, FIFO within a priority) of at most
-// maxMessages messages, used from two threads (rt and rt2); unlink() removes it for both.
+// maxMessages messages, used from two threads (rt and rt2). unlink() takes its name only (both
+// handles keep working; the name opens a new queue); remove() ends it for both.
 // mq_notify: one registrant; a send that makes the queue non-empty fires and drops it.
 // Delivery confirmation with timeout 0: the sender gives up, the message stays queued; a
 // 'processed' one is owed an ack() by the thread that receives it.
@@ -342,15 +343,18 @@ describe('fuzz: channel against a bounded FIFO', () => {
 interface MqMsg { b: Uint8Array; prio: number; processed: boolean }
 interface MqModel {
   readonly name: string; readonly maxMessages: number; readonly max: number;
-  q: MqMsg[]; removed: boolean; disposed: [boolean, boolean]; registrant: 0 | 1 | 2; owed: [number, number];
+  q: MqMsg[]; removed: boolean; unlinked: boolean; disposed: [boolean, boolean]; registrant: 0 | 1 | 2; owed: [number, number];
 }
 interface MqReal { mq: [MessageQueue, MessageQueue] }
 const tidOf = (t: 0 | 1): number => (t === 0 ? rt : rt2).threadId;
 const rtOf = (t: 0 | 1): Runtime => (t === 0 ? rt : rt2);
 
 function mqInvariants(m: MqModel, r: MqReal): void {
-  const row = rt.list().find((o) => o.name === m.name);
-  if (m.removed) { expect(row).toBeUndefined(); return; }
+  const open = ([0, 1] as const).filter((t) => !m.disposed[t]);
+  const rows = rt.list();
+  if (m.unlinked && !m.removed) expect(rows.some((o) => o.name === m.name)).toBe(false);   // the name is gone
+  const row = m.unlinked ? (open.length ? rows.find((o) => o.offset === r.mq[open[0]!].offset) : undefined) : rows.find((o) => o.name === m.name);
+  if (m.removed || (m.unlinked && open.length === 0)) { expect(row).toBeUndefined(); return; }   // (unlinked: freed with the last handle)
   expect(row!.state.messages).toBe(m.q.length);
   expect(row!.refs).toBe(m.disposed.filter((d) => !d).length);
   for (const t of [0, 1] as const) if (!m.disposed[t]) expect(r.mq[t].attributes()).toEqual({ curMessages: m.q.length, maxMessages: m.maxMessages, maxMessageSize: m.max });
@@ -436,9 +440,23 @@ const mqCommands = (max: number) => {
     })),
     thread.map((t) => mqCmd(`[${t}] unlink()`, (m, r) => {
       if (m.disposed[t] || m.removed) { throws(() => r.mq[t].unlink(), ClosedError); return; }
+      if (m.unlinked) { throws(() => r.mq[t].unlink(), NotFoundError); return; }
       r.mq[t].unlink();
-      m.removed = true;
+      m.unlinked = true;
     })),
+    thread.map((t) => mqCmd(`[${t}] remove()`, (m, r) => {
+      if (m.disposed[t] || m.removed) { throws(() => r.mq[t].remove(), ClosedError); return; }
+      r.mq[t].remove();                 // (and closes this handle)
+      m.removed = true;
+      m.disposed[t] = true;
+    }, (m) => m.owed[t] === 0)),
+    thread.map((t) => mqCmd(`[${t}] messageQueue(name) after unlink: a new queue`, (m, r) => {
+      const other = rtOf(t).messageQueue(m.name, { maxMessages: 1 });
+      if (!m.disposed[t]) expect(other.offset).not.toBe(r.mq[t].offset);   // (both closed: the old one is freed, its memory reusable)
+      expect(other.attributes()).toEqual({ curMessages: 0, maxMessages: 1, maxMessageSize: 8192 });
+      other.remove();
+      other.dispose();
+    }, (m) => m.unlinked && !m.removed)),
     thread.map((t) => mqCmd(`[${t}] dispose()`, (m, r) => { r.mq[t].dispose(); m.disposed[t] = true; }, (m) => m.owed[t] === 0)),   // (acks are owed through a handle)
     thread.map((t) => mqCmd(`[${t}] reopen by name`, (m, r) => {
       throws(() => rtOf(t).messageQueue(m.name, { maxMessages: m.maxMessages + 1 }), RangeError);   // exists with other limits: nothing opened
@@ -446,7 +464,7 @@ const mqCommands = (max: number) => {
       throws(() => rtOf(t).channel(m.name), KindMismatchError);
       r.mq[t] = rtOf(t).messageQueue(m.name, { maxMessages: m.maxMessages });
       m.disposed[t] = false;
-    }, (m) => m.disposed[t] && !m.removed)),
+    }, (m) => m.disposed[t] && !m.removed && !m.unlinked)),
     // bad arguments
     fc.tuple(thread, fc.constantFrom<[unknown, ErrorClass]>([-1, RangeError], [32, RangeError], [1.5, TypeError], [NaN, TypeError], ['1', TypeError], [null, TypeError], [2 ** 32, RangeError]))
       .map(([t, [p, err]]) => mqCmd(`[${t}] priority ${String(p)}`, (m, r) => {
@@ -488,12 +506,12 @@ describe('fuzz: message queue against a priority queue', () => {
     fc.assert(fc.property(config.chain((c) => fc.tuple(fc.constant(c), fc.commands(mqCommands(c.maxMessageSize), { maxCommands: 60, size: 'max' }))), ([c, cmds]) => {
       const base = inUse();
       const name = fresh('mq');
-      const model: MqModel = { name, maxMessages: c.maxMessages, max: c.maxMessageSize, q: [], removed: false, disposed: [false, false], registrant: 0, owed: [0, 0] };
+      const model: MqModel = { name, maxMessages: c.maxMessages, max: c.maxMessageSize, q: [], removed: false, unlinked: false, disposed: [false, false], registrant: 0, owed: [0, 0] };
       const real: MqReal = { mq: [rt.messageQueue(name, c), rt2.messageQueue(name)] };
       try { fc.modelRun(() => ({ model, real }), cmds); } finally {
         // settle what is owed, then remove it: everything it held is freed (nodes, receipts)
         for (const t of [0, 1] as const) while (model.owed[t]-- > 0) real.mq[t].ack();
-        if (!model.removed) rt.remove(name);
+        if (!model.removed && !model.unlinked) rt.remove(name);   // (unlinked: freed by the last dispose)
         for (const t of [0, 1] as const) real.mq[t].dispose();
       }
       expect(inUse()).toEqual(base);

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Runtime, ClosedError, TimeoutError, MessageTooLargeError, KindMismatchError, IpcError } from '../dist/node/index.js';
+import { Runtime, ClosedError, TimeoutError, MessageTooLargeError, KindMismatchError, IpcError, NotFoundError } from '../dist/node/index.js';
 import { runWorker, runWorkers } from './helpers';
 
 const msg = (sender: number, prio: number, seq: number) => { const m = new Uint8Array(6); m[0] = sender; m[1] = prio; new DataView(m.buffer).setUint32(2, seq, true); return m; };
@@ -110,7 +110,39 @@ describe('MessageQueue (POSIX mq)', () => {
     expect(fired).toBe(1);
   });
 
-  it('unlink wakes blocked receivers with ClosedError and frees the name; bad input', async () => {
+  it('unlink (POSIX) takes only the name: open handles keep working, freed at the last close; a new queue under the name', async () => {
+    const rt = await Runtime.create();
+    const mq = rt.messageQueue('/p', { maxMessages: 4, maxMessageSize: 8 });
+    const row = () => rt.list().find((o) => o.offset === mq.offset);
+    mq.send(new Uint8Array([1]), 3);
+    const reader = runWorker<any>(rt, 'mq-roles', { role: 'receive-count', name: '/p', count: 3 });
+    await until(() => row()!.state.messages === 0 && row()!.state.receiversWaiting === 1);   // took the first, blocked for the next
+    mq.unlink();
+    expect(row()).toMatchObject({ name: null, refs: 2 });            // anonymous now, both handles still open
+    expect(rt.list().some((o) => o.name === '/p')).toBe(false);
+    expect(() => mq.unlink()).toThrow(NotFoundError);                 // the name is gone already
+    const fresh = rt.messageQueue('/p', { maxMessages: 2 });          // a new, empty queue under the old name
+    expect(fresh.offset).not.toBe(mq.offset);
+    expect(fresh.attributes()).toMatchObject({ curMessages: 0, maxMessages: 2 });
+    fresh.send(new Uint8Array([9]), 31);                              // not seen by the old queue's reader
+    mq.send(new Uint8Array([2]), 1);                                  // the blocked reader still receives
+    mq.send(new Uint8Array([3]), 7);
+    expect((await reader.result).got).toEqual([[1, 3], [2, 1], [3, 7]]);
+    await reader.worker.terminate();
+    expect(row()).toMatchObject({ refs: 1 });
+    mq.send(new Uint8Array([4]), 0);
+    expect(mq.receive().value[0]).toBe(4);
+    mq.send(new Uint8Array([5]), 0);                                  // queued when the last handle closes: freed with it
+    mq.dispose();
+    expect(row()).toBeUndefined();
+    expect(fresh.receive().value[0]).toBe(9);
+    fresh.unlink();
+    expect(rt.list().some((o) => o.offset === fresh.offset)).toBe(true);   // still open here
+    fresh.dispose();
+    expect(rt.list().some((o) => o.offset === fresh.offset)).toBe(false);  // freed with its last reference
+  });
+
+  it('remove() ends the queue for everyone: blocked receivers get ClosedError, the name is free; bad input', async () => {
     const rt = await Runtime.create();
     const mq = rt.messageQueue('/u', { maxMessages: 4, maxMessageSize: 8 });
     const blocked = runWorker<any>(rt, 'mq-roles', { role: 'receive-until-closed', name: '/u' });
@@ -125,7 +157,7 @@ describe('MessageQueue (POSIX mq)', () => {
     expect(() => rt.messageQueue('/x', { maxMessageSize: -1 })).toThrow(RangeError);
     expect(() => rt.messageQueue('/u', { maxMessages: 5 })).toThrow(/exists with maxMessages 4/);
     expect(() => rt.mutex('/u')).toThrow(KindMismatchError);
-    mq.unlink();
+    mq.remove();
     expect((await blocked.result).error).toBe('ClosedError');
     await blocked.worker.terminate();
     expect(() => mq.send(new Uint8Array(1))).toThrow(ClosedError);

@@ -35,6 +35,7 @@ export interface Core {
   reg_release(obj: number, serial: number): number;
   reg_remove(p: number, n: number): number;
   reg_remove_obj(obj: number, serial: number): number;
+  reg_unlink(obj: number, serial: number): number;
   obj_check(obj: number, kind: number, serial: number): number;
   obj_summary(obj: number, out: number): number;
   reg_count(): number;

@@ -206,10 +206,15 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
     })();
   }
 
-  /** mq_unlink: remove the queue's name (and wake everyone blocked on it with ClosedError). */
+  /**
+   * mq_unlink: take the queue's name away. Handles already open (in any thread) keep sending
+   * and receiving; the queue is freed when the last of them closes; `messageQueue(name)`
+   * now makes a new queue. NotFoundError if the name is already unlinked. `remove()` ends
+   * the queue for everyone, now.
+   */
   unlink(): void {
     this.liveChecked();
     if (this.name === null) throw new TypeError(`${this.label}: an unnamed queue has no name to unlink`);
-    this.segment.remove(this.name);
+    check(this.segment.core.reg_unlink(this.offset, this.serial), `${this.label}: unlink`);
   }
 }

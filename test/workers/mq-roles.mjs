@@ -21,6 +21,10 @@ if (d.role === 'send') {
   parentPort.postMessage({ value: Array.from(got.value), priority: got.priority });
 } else if (d.role === 'receive-until-closed') {
   try { for (;;) mq.receive(); } catch (e) { parentPort.postMessage({ error: e.name }); }
+} else if (d.role === 'receive-count') {   // d.count messages, as [first byte, priority]
+  const got = [];
+  for (let i = 0; i < d.count; i++) { const m = mq.receive(); got.push([m.value[0], m.priority]); }
+  parentPort.postMessage({ got });
 } else if (d.role === 'notify') {
   try { mq.notify(() => {}); parentPort.postMessage({ ok: true }); } catch (e) { parentPort.postMessage({ error: e.message }); }
 }
