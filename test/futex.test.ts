@@ -29,7 +29,7 @@ describe('futex wait and wake', () => {
     expect(() => r.wait(4, 0)).toThrow(/index/);
     expect(() => r.wait(-1, 0)).toThrow(RangeError);
     expect(() => r.wait(0, 0, -1)).toThrow(/timeout/);
-    expect(() => r.wait(0, 0, NaN)).toThrow(TypeError);
+    expect(() => r.wait(0, 0, NaN)).toThrow(RangeError);
     expect(() => r.wake(0, -2)).toThrow(/count/);
     expect(r.wake(0)).toBe(0);
   });

@@ -148,7 +148,7 @@ const topicCommands = (max: number) => {
       m.successor = true;
     }, (m) => m.removed && !m.successor)),
     // bad arguments
-    fc.tuple(thread, fc.constantFrom<[unknown, ErrorClass]>([-1, RangeError], [2 ** 32, RangeError], [1.5, TypeError], [NaN, TypeError], ['1', TypeError], [null, TypeError]))
+    fc.tuple(thread, fc.constantFrom<[unknown, ErrorClass]>([-1, RangeError], [2 ** 32, RangeError], [1.5, RangeError], [NaN, RangeError], ['1', TypeError], [null, TypeError]))
       .map(([t, [k, err]]) => topicCmd(`[${t}] key ${String(k)}`, (m, r) => {
         throws(() => r.topic[t].tryPublish(new Uint8Array(0), k as number), err);
         throws(() => r.topic[t].subscribe({ key: k as number }), err);
@@ -165,7 +165,7 @@ const topicCommands = (max: number) => {
       throws(() => r.topic[t].tryPublish(v as never), TypeError);
     }, (m) => !m.disposed[t])),
     fc.constantFrom<[object, ErrorClass]>(
-      [{ capacity: 1 }, RangeError], [{ capacity: 2 ** 21 }, RangeError], [{ capacity: 2.5 }, TypeError], [{ maxMessageSize: 0 }, RangeError],
+      [{ capacity: 1 }, RangeError], [{ capacity: 2 ** 21 }, RangeError], [{ capacity: 2.5 }, RangeError], [{ maxMessageSize: 0 }, RangeError],
       [{ maxMessageSize: 65537 }, RangeError], [{ policy: 'drop' }, TypeError], [{ codec: 'csv' }, TypeError],
     ).map(([options, err]) => topicCmd(`rt.topic(${JSON.stringify(options)})`, (m) => {
       const other = fresh('topic-bad');
@@ -293,7 +293,7 @@ const fpCommands = () => {
       m.disposed[t] = false;
     }, (m) => m.disposed[t] && !m.removed)),
     // bad arguments
-    fc.tuple(thread, fc.constantFrom<[unknown, ErrorClass]>([-1, RangeError], [8, RangeError], [4096, RangeError], [1.5, TypeError], [NaN, TypeError], ['0', TypeError], [null, TypeError], [{ slot: 0.5 }, TypeError], [{}, TypeError]))
+    fc.tuple(thread, fc.constantFrom<[unknown, ErrorClass]>([-1, RangeError], [8, RangeError], [4096, RangeError], [1.5, RangeError], [NaN, RangeError], ['0', TypeError], [null, TypeError], [{ slot: 0.5 }, RangeError], [{}, TypeError]))
       .map(([t, [arg, err]]) => fpCmd(`[${t}] slot ${JSON.stringify(arg)}`, (m, r) => {
         throws(() => r.fp[t].publish(arg as number), err);
         throws(() => r.fp[t].publish(arg as number, { meta: 1 }), err);
@@ -307,7 +307,7 @@ const fpCommands = () => {
       throws(() => r.fp[t].next(ms as number), err);
     }, (m) => !m.disposed[t])),
     fc.constantFrom<[object, ErrorClass]>(
-      [{ slots: 0, frameSize: 8 }, RangeError], [{ slots: 4097, frameSize: 8 }, RangeError], [{ slots: 1.5, frameSize: 8 }, TypeError], [{ slots: 2 }, TypeError],
+      [{ slots: 0, frameSize: 8 }, RangeError], [{ slots: 4097, frameSize: 8 }, RangeError], [{ slots: 1.5, frameSize: 8 }, RangeError], [{ slots: 2 }, TypeError],
       [{ slots: 2, frameSize: 0 }, RangeError], [{ slots: 2, frameSize: 2 ** 30 + 1 }, RangeError], [{ slots: 2, frameSize: 8, metaSize: -1 }, RangeError],
       [{ slots: 2, frameSize: 8, metaSize: 65537 }, RangeError], [{ slots: 2, frameSize: 8, codec: 'ini' }, TypeError],
     ).map(([options, err]) => fpCmd(`rt.framePool(${JSON.stringify(options)})`, (m) => {
@@ -406,7 +406,7 @@ const semCommands = () => {
       m.handle[t]++;
     }, (m) => m.disposed[t] && !m.removed)),
     // bad arguments
-    fc.tuple(thread, fc.constantFrom<[unknown, ErrorClass]>([0, RangeError], [-1, RangeError], [2 ** 31, RangeError], [1.5, TypeError], [NaN, TypeError], ['1', TypeError], [null, TypeError], [Infinity, TypeError]))
+    fc.tuple(thread, fc.constantFrom<[unknown, ErrorClass]>([0, RangeError], [-1, RangeError], [2 ** 31, RangeError], [1.5, RangeError], [NaN, RangeError], ['1', TypeError], [null, TypeError], [Infinity, RangeError]))
       .map(([t, [n, err]]) => semCmd(`[${t}] count ${String(n)}`, (m, r) => {
         throws(() => r.sem[t].tryAcquire(n as number), err);
         throws(() => r.sem[t].acquire(n as number, 0), err);
@@ -416,8 +416,8 @@ const semCommands = () => {
       throws(() => r.sem[t].acquire(1, ms as number), err);
     }, (m) => !m.disposed[t] && !m.removed)),
     fc.constantFrom<[object, ErrorClass]>(
-      [{ max: 0 }, RangeError], [{ max: 2 ** 31 }, RangeError], [{ max: 2.5 }, TypeError], [{ initial: -1 }, RangeError], [{ initial: 3, max: 2 }, RangeError],
-      [{ initial: 0.5 }, TypeError], [{ fair: 'yes' }, TypeError], [{ initial: NaN }, TypeError],
+      [{ max: 0 }, RangeError], [{ max: 2 ** 31 }, RangeError], [{ max: 2.5 }, RangeError], [{ initial: -1 }, RangeError], [{ initial: 3, max: 2 }, RangeError],
+      [{ initial: 0.5 }, RangeError], [{ fair: 'yes' }, TypeError], [{ initial: NaN }, RangeError],
     ).map(([options, err]) => semCmd(`rt.semaphore(${JSON.stringify(options)})`, (m) => {
       const other = fresh('sem-bad');
       throws(() => rt.semaphore(m.name, options), err);

@@ -6,7 +6,7 @@ describe('segments', () => {
   it('rejects bad sizes with errors naming the option', async () => {
     await expect(Runtime.create({ size: 0 })).rejects.toThrow(/size/);
     await expect(Runtime.create({ size: -1 })).rejects.toThrow(RangeError);
-    await expect(Runtime.create({ size: 1.5 })).rejects.toThrow(TypeError);
+    await expect(Runtime.create({ size: 1.5 })).rejects.toThrow(RangeError);
     await expect(Runtime.create({ size: '1' as unknown as number })).rejects.toThrow(TypeError);
     await expect(Runtime.create({ size: 4 << 20, maxSize: 1 << 20 })).rejects.toThrow(/maxSize.*>= size/);
     await expect(Runtime.create({ maxSize: 2 ** 32 })).rejects.toThrow(/maxSize/);

@@ -17,7 +17,7 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(a.compareExchange(9, 2)).toBe(1);
     expect(a.compareExchange(1, 2)).toBe(1);
     expect(a.load()).toBe(2);
-    expect(() => a.add(1.5)).toThrow(TypeError);
+    expect(() => a.add(1.5)).toThrow(RangeError);
     expect(() => a.store('1' as never)).toThrow(TypeError);
     expect(() => a.add(2 ** 33)).toThrow(RangeError);
     expect(a.load()).toBe(2);
@@ -58,7 +58,7 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(() => s.acquire(0)).toThrow(RangeError);
     expect(() => s.acquire(3)).toThrow(RangeError);
     expect(() => s.acquire(-1)).toThrow(RangeError);
-    expect(() => s.acquire(1.5)).toThrow(TypeError);
+    expect(() => s.acquire(1.5)).toThrow(RangeError);
     expect(() => s.release(2)).toThrow(/exceed max 2/);
     expect(s.value).toBe(1);
     s.release(1);

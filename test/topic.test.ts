@@ -102,7 +102,7 @@ describe('Topic (publish/subscribe)', () => {
     const topic = rt.topic('b', { maxMessageSize: 4 });
     expect(() => topic.publish(new Uint8Array(5))).toThrow(MessageTooLargeError);
     expect(() => topic.publish(new Uint8Array(1), { key: -1 })).toThrow(RangeError);
-    expect(() => topic.subscribe({ key: 1.5 })).toThrow(TypeError);
+    expect(() => topic.subscribe({ key: 1.5 })).toThrow(RangeError);
     expect(() => rt.topic('b', { policy: 'overwrite' })).toThrow(RangeError);   // exists with 'block'
     const subs = Array.from({ length: 64 }, () => topic.subscribe());
     expect(() => topic.subscribe()).toThrow(LimitError);

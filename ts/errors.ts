@@ -88,21 +88,21 @@ export function check(result: number, what: string): number {
   return result;
 }
 
-// ---- argument checks: TypeError / RangeError naming the parameter ----
+// ---- argument checks, the one place every public count, size, priority and timeout goes
+// through: a non-number is a TypeError; a number outside the parameter's domain (NaN, a
+// fraction, a negative, Infinity where not allowed) a RangeError; both name the parameter.
 
 export function checkInt(value: unknown, name: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new TypeError(`${name} must be an integer, got ${describe(value)}`);
-  }
-  if (value < min || value > max) throw new RangeError(`${name} must be in [${min}, ${max}], got ${value}`);
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
   return value;
 }
 
-/** A timeout in ms: undefined or Infinity for none, else a number >= 0. */
+/** A timeout in ms: undefined or Infinity for none, else a number >= 0 (fractions allowed). */
 export function checkTimeout(value: unknown, name = 'timeout'): number {
   if (value === undefined || value === Infinity) return -1;
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`${name} must be a number of ms, got ${describe(value)}`);
-  if (value < 0) throw new RangeError(`${name} must be >= 0 ms, got ${value}`);
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number of ms, got ${describe(value)}`);
+  if (!(value >= 0)) throw new RangeError(`${name} must be >= 0 ms (or Infinity), got ${value}`);   // (NaN too)
   return value;
 }
 

@@ -15,7 +15,7 @@ import { Runtime, type SpawnedWorker } from './runtime';
 import type { Channel } from './channel';
 import type { SharedRegion } from './shm';
 import type { AtomicInt } from './atomicint';
-import { ClosedError, DeadPeerError, LimitError, TimeoutError, checkInt, describe, Status } from './errors';
+import { ClosedError, DeadPeerError, LimitError, TimeoutError, checkInt, checkTimeout, describe, Status } from './errors';
 import { msgpackCodec } from './codec';
 import { abortReason } from './wait';
 import { now } from './platform';
@@ -142,7 +142,7 @@ export class WorkerPool {
       if (typeof name !== 'string' || name === '') throw new TypeError(`task name must be a non-empty string, got ${describe(name)}`);
       if (!Array.isArray(args)) throw new TypeError(`args must be an array of arguments, got ${describe(args)}`);
       if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
-      const timeout = options.timeout === undefined ? -1 : checkInt(options.timeout, 'timeout', 0, 0x7fff_ffff);
+      const ms = checkTimeout(options.timeout), timeout = ms < 0 ? -1 : Math.min(Math.ceil(ms), 0x7fff_ffff);
       for (let k = 0; k < args.length; k++) checkSerializable(args[k], () => `${name}: argument ${k}`);
       if (this.#closing || this.#destroyed) throw new ClosedError('the pool is closed', Status.CLOSED);
       if (this.maxQueue !== Infinity && this.queueDepth >= this.maxQueue) throw new LimitError(`the pool's queue is full (maxQueue ${this.maxQueue}); await pool.drained()`, Status.LIMIT);

@@ -7,7 +7,7 @@
 // The view only reads: it takes no lock and adds no waiter.
 import type { Runtime } from './runtime';
 import { nodeBuiltin } from './platform';
-import { describe } from './errors';
+import { describe, checkInt } from './errors';
 
 /** One poll of the view: every object's ipcs row, and the thread count. */
 export interface ViewState {
@@ -45,7 +45,8 @@ export function viewState(rt: Runtime): ViewState {
 function checkInterval(options: ViewOptions): number {
   if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
   const interval = options.interval ?? 250;
-  if (typeof interval !== 'number' || !(interval >= 20 && interval <= 60_000)) throw new RangeError(`interval must be 20 to 60000 ms, got ${describe(interval)}`);
+  if (typeof interval !== 'number') throw new TypeError(`interval must be a number of ms, got ${describe(interval)}`);
+  if (!(interval >= 20 && interval <= 60_000)) throw new RangeError(`interval must be 20 to 60000 ms, got ${interval}`);
   return interval;
 }
 
@@ -55,7 +56,7 @@ export function serveView(rt: Runtime, options: ServeViewOptions = {}): Promise<
   const http = nodeBuiltin<typeof import('node:http')>('node:http');
   if (!http) throw new TypeError('serveView needs Node (node:http); in a page, use mountView(rt, element)');
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0 to 65535, got ${describe(port)}`);
+  checkInt(port, 'port', 0, 65535);
   const page = `<!doctype html><meta charset="utf-8"><title>wasm-ipc: live IPC view</title><body>
 <script>(${viewClient.toString()})(document.body, () => fetch('/state').then((r) => { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); }), ${interval});</script>`;
   const server = http.createServer((req, res) => {

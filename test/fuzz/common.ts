@@ -42,4 +42,4 @@ export const same = (got: Uint8Array | undefined, want: Uint8Array): void => {
   expect(Buffer.compare(Buffer.from(got!), Buffer.from(want))).toBe(0);
 };
 /** Bad timeouts for the blocking forms: [value, error]. */
-export const badTimeouts: [unknown, ErrorClass][] = [[-1, RangeError], [-Infinity, RangeError], [NaN, TypeError], ['10', TypeError], [null, TypeError]];
+export const badTimeouts: [unknown, ErrorClass][] = [[-1, RangeError], [-Infinity, RangeError], [NaN, RangeError], ['10', TypeError], [null, TypeError]];
