@@ -177,13 +177,16 @@ function freeReceipt(r: usize, freeing: usize): void {
  * a reply it took) and finish freeing a receipt whose last reference it had dropped.
  */
 export function heldOnDeath(tid: u32): void {
+  // Each word is cleared in the same stretch as its block is freed (freeClearing), never
+  // before the call: this walk may be the thread's own, cut short by a terminate(), and a
+  // word cleared early would leave its block live and forgotten by the resumed walk.
   const slot = slotOf(tid);
   const node = <usize>load<u32>(slot, S_HELD);
-  store<u32>(slot, 0, S_HELD);
-  if (node != 0 && ownedBlock(node, heldOwner(tid), N_DATA)) free(node);
+  if (node != 0 && ownedBlock(node, heldOwner(tid), N_DATA)) freeClearing(node, slot + S_HELD);
+  else store<u32>(slot, 0, S_HELD);
   const r = <usize>load<u32>(slot, S_FREEING);
-  store<u32>(slot, 0, S_FREEING);
-  if (r != 0 && ownedBlock(r, RECEIPT_OWNER, RECEIPT_SIZE) && atomic.load<u32>(r, R_REFS) == 0) freeReceipt(r, 0);
+  if (r != 0 && ownedBlock(r, RECEIPT_OWNER, RECEIPT_SIZE) && atomic.load<u32>(r, R_REFS) == 0) freeReceipt(r, slot + S_FREEING);
+  else store<u32>(slot, 0, S_FREEING);
 }
 
 @inline function settle(r: usize, from: u32, to: u32): bool {
