@@ -1,0 +1,10 @@
+// wasm-ipc/nats: the library's objects across processes and machines, over a NATS cluster.
+// `await Bridge.connect(rt, { servers, name })`, then bridge.channel / topic / messageQueue /
+// port / workerPool. One module per kind in this directory, each with its semantics at its top.
+// The library itself (errors, codecs, Runtime) is imported from the package's main entry, so
+// both entries share one copy of it (the build keeps '../index' external).
+export { Bridge } from './bridge';
+export type { BridgeOptions } from './bridge';
+export { BridgedChannel } from './channel';
+export type { BridgedChannelOptions, SendOptions, TakenMessage, ChannelInfo } from './channel';
+export { checkName } from './naming';
