@@ -210,3 +210,37 @@ describe('bridged channel across processes', () => {
     await out.unlink();
   });
 });
+
+describe('bridged channel, the server restarted under traffic', () => {
+  it('clients reconnect; every acknowledged send arrives exactly once', async () => {
+    const s = await startServer();
+    const rt2 = await Runtime.create({ size: 1 << 20 });
+    const b = await Bridge.connect(rt2, { servers: s.url, name: 'restart-test' });
+    let restarted: NatsServer | undefined;
+    try {
+      const ch = await b.channel<number>('restart', { codec: 'json', ackWait: 2000, capacity: 100_000 });
+      const N = 600;
+      const seen = new Map<number, number>();
+      const collect = (async () => { while (seen.size < N) { const v = await ch.recvAsync(); seen.set(v, (seen.get(v) ?? 0) + 1); } })();
+      for (let i = 0; i < N; i++) {
+        if (i === 200) {
+          await s.stop({ removeStore: false });          // SIGTERM: the store is kept
+          void sleep(500).then(async () => { restarted = await startServer({ port: s.port, storeDir: s.storeDir }); });
+        }
+        await ch.sendAsync(i);                           // retries (same message id) until the server is back
+      }
+      await collect;
+      const extra = await ch.recvAsync({ timeout: 2500 }).then((v) => [v], () => []);
+      const lost = Array.from({ length: N }, (_, i) => i).filter((i) => !seen.has(i)).length;
+      const duplicated = [...seen.values()].filter((n) => n > 1).length + extra.length;
+      console.log(`server restart: ${N} messages, lost ${lost}, duplicated ${duplicated}`);
+      expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+      await ch.unlink();
+    } finally {
+      await b.close();
+      rt2.close();
+      await restarted?.stop();
+      await s.stop();
+    }
+  });
+});
