@@ -3,9 +3,10 @@
 //   stage     take() from channel `from`, forward the value to `to` with msgId = the input's id, then ack
 //             (the dedupe on msgId makes a forward redone after a kill land once)
 //   receiver  recvAsync() from `from`, report each value
+//   rpc       expose { add, whoami, fail, slow } on bridged port `port`, reporting callee aborts
 //   producer  sendAsync() ids start.. start+count-1 to `to` with msgId `p-<id>`, reporting each acknowledged one
-import { Runtime } from 'wasm-ipc';
-import { Bridge } from 'wasm-ipc/nats';
+import { Runtime, currentCall } from 'wasm-ipc';
+import { Bridge, expose } from 'wasm-ipc/nats';
 
 const [role, url, json] = process.argv.slice(2);
 const o = JSON.parse(json);
@@ -28,6 +29,21 @@ if (role === 'stage') {
   process.send({ end: true });
   await bridge.close();
   process.exit(0);
+} else if (role === 'rpc') {
+  const port = bridge.port(o.port);
+  expose({
+    add: (a, b) => a + b,
+    whoami: () => process.pid,
+    fail: () => { const e = new RangeError('bad value'); e.detail = 7; throw e; },
+    slow(ms) {
+      const { signal } = currentCall();
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => resolve('finished'), ms);
+        signal.addEventListener('abort', () => { clearTimeout(t); process.send({ aborted: signal.reason.name }); reject(signal.reason); });
+      });
+    },
+  }, port);
+  process.send({ serving: true });
 } else if (role === 'producer') {
   const to = await bridge.channel(o.to, opts);
   for (let id = o.start; id < o.start + o.count; id++) {

@@ -21,6 +21,8 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { ClosedError, DeadPeerError, type Runtime } from '../index';
 import { checkName, errorFrom, HEADROOM } from './naming';
 import { BridgedChannel, type BridgedChannelOptions } from './channel';
+import { BridgedPort } from './port';
+import type { Codec, CodecName } from '../index';
 
 export interface BridgeOptions {
   /** NATS server URL(s): 'nats://host:4222' or a list (any member of a cluster will do). */
@@ -118,6 +120,11 @@ export class Bridge {
   /** A channel whose receivers may be in any process (a JetStream work queue: ts/bridge/channel.ts). */
   channel<T = Uint8Array>(name: string, options?: BridgedChannelOptions<T>): Promise<BridgedChannel<T>> {
     return BridgedChannel.open<T>(this, name, options);
+  }
+
+  /** A port whose receivers (and RPC exposers) may be in any process (core NATS request/reply: ts/bridge/port.ts). */
+  port<T = Uint8Array>(name: string, options?: { codec?: CodecName | Codec<T> }): BridgedPort<T> {
+    return new BridgedPort<T>(this, name, options);
   }
 
   /** Drain the connection and dispose of every object made from this bridge. */

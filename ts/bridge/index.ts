@@ -7,4 +7,7 @@ export { Bridge } from './bridge';
 export type { BridgeOptions } from './bridge';
 export { BridgedChannel } from './channel';
 export type { BridgedChannelOptions, SendOptions, TakenMessage, ChannelInfo } from './channel';
+export { BridgedPort } from './port';
+export type { BridgedPortMessage } from './port';
+export { expose, wrap } from './rpc';
 export { checkName } from './naming';
