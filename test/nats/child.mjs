@@ -44,6 +44,14 @@ if (role === 'stage') {
     },
   }, port);
   process.send({ serving: true });
+} else if (role === 'subscriber') {
+  const sub = await bridge.topic(o.topic, { codec: 'json' }).subscribe(o.key === undefined ? {} : { key: o.key });
+  process.send({ subscribed: true });
+  const got = [];
+  for await (const m of sub) { got.push([m.value, m.key]); if (got.length === o.count) break; }
+  process.send({ got });
+  await bridge.close();
+  process.exit(0);
 } else if (role === 'producer') {
   const to = await bridge.channel(o.to, opts);
   for (let id = o.start; id < o.start + o.count; id++) {

@@ -22,6 +22,7 @@ import { ClosedError, DeadPeerError, type Runtime } from '../index';
 import { checkName, errorFrom, HEADROOM } from './naming';
 import { BridgedChannel, type BridgedChannelOptions } from './channel';
 import { BridgedPort } from './port';
+import { BridgedTopic } from './topic';
 import type { Codec, CodecName } from '../index';
 
 export interface BridgeOptions {
@@ -125,6 +126,11 @@ export class Bridge {
   /** A port whose receivers (and RPC exposers) may be in any process (core NATS request/reply: ts/bridge/port.ts). */
   port<T = Uint8Array>(name: string, options?: { codec?: CodecName | Codec<T> }): BridgedPort<T> {
     return new BridgedPort<T>(this, name, options);
+  }
+
+  /** A topic whose subscribers may be in any process (a core NATS subject: ts/bridge/topic.ts). */
+  topic<T = Uint8Array>(name: string, options?: { codec?: CodecName | Codec<T>; maxMessageSize?: number }): BridgedTopic<T> {
+    return new BridgedTopic<T>(this, name, options);
   }
 
   /** Drain the connection and dispose of every object made from this bridge. */

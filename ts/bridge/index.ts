@@ -10,4 +10,6 @@ export type { BridgedChannelOptions, SendOptions, TakenMessage, ChannelInfo } fr
 export { BridgedPort } from './port';
 export type { BridgedPortMessage } from './port';
 export { expose, wrap } from './rpc';
+export { BridgedTopic, BridgedSubscription } from './topic';
+export type { BridgedTopicMessage } from './topic';
 export { checkName } from './naming';
