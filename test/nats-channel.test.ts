@@ -176,7 +176,7 @@ describe('bridged channel across processes', () => {
   it('kill -9 of the producer process in a loop, restarted where its acknowledged sends stopped: zero lost, zero duplicated', async () => {
     const to = fresh('kill-prod');
     const out = await bridge.channel<number>(to, { codec: 'json', ackWait: 1000, capacity: 100_000 });
-    const N = 2000;
+    const N = 12_000;
     let acked = -1;
     const producer = (start: number): Child => {
       const c = forkChild('producer', server.url, { to, start, count: N - start }, (m) => { if ('acked' in m) acked = Math.max(acked, m.acked); });
@@ -205,7 +205,7 @@ describe('bridged channel across processes', () => {
     const lost = Array.from({ length: N }, (_, i) => i).filter((i) => !seen.has(i)).length;
     const duplicated = [...seen.values()].filter((n) => n > 1).length;
     console.log(`kill loop (producer): ${kills} kill -9, ${N} messages, lost ${lost}, duplicated ${duplicated}`);
-    expect(kills).toBeGreaterThan(0);
+    expect(kills).toBeGreaterThan(0);   // 10 unless the producer finishes first
     expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
     await out.unlink();
   });
