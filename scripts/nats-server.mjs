@@ -31,7 +31,7 @@ const accepts = (port) => new Promise((resolve) => {
  */
 export async function startNatsServer({ port, storeDir, maxPayload, keepStore = false } = {}) {
   const bin = which('nats-server');
-  if (!bin) throw new Error(missingMessage(NEEDS.filter((n) => n.program === 'nats-server')));
+  if (!bin) throw new Error(`the NATS tests, bench cases and examples/cluster.mjs need a real nats-server: ${missingMessage(NEEDS.filter((n) => n.program === 'nats-server'))}; npm run setup does it`);
   port ??= await freePort();
   const ownStore = storeDir === undefined;
   storeDir ??= mkdtempSync(join(tmpdir(), 'wasm-ipc-nats-'));
