@@ -52,6 +52,13 @@ if (role === 'stage') {
   process.send({ got });
   await bridge.close();
   process.exit(0);
+} else if (role === 'mqreceiver') {
+  const mq = await bridge.messageQueue(o.mq, { codec: 'json' });
+  const got = [];
+  while (got.length < o.count) { const { value, priority } = await mq.receiveAsync(); got.push([value, priority]); }
+  process.send({ got });
+  await bridge.close();
+  process.exit(0);
 } else if (role === 'producer') {
   const to = await bridge.channel(o.to, opts);
   for (let id = o.start; id < o.start + o.count; id++) {

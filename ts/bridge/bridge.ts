@@ -23,6 +23,7 @@ import { checkName, errorFrom, HEADROOM } from './naming';
 import { BridgedChannel, type BridgedChannelOptions } from './channel';
 import { BridgedPort } from './port';
 import { BridgedTopic } from './topic';
+import { BridgedMessageQueue, type BridgedMqOptions } from './mqueue';
 import type { Codec, CodecName } from '../index';
 
 export interface BridgeOptions {
@@ -131,6 +132,11 @@ export class Bridge {
   /** A topic whose subscribers may be in any process (a core NATS subject: ts/bridge/topic.ts). */
   topic<T = Uint8Array>(name: string, options?: { codec?: CodecName | Codec<T>; maxMessageSize?: number }): BridgedTopic<T> {
     return new BridgedTopic<T>(this, name, options);
+  }
+
+  /** A priority message queue shared by processes, persisted in JetStream (ts/bridge/mqueue.ts). */
+  messageQueue<T = Uint8Array>(name: string, options?: BridgedMqOptions<T>): Promise<BridgedMessageQueue<T>> {
+    return BridgedMessageQueue.open<T>(this, name, options);
   }
 
   /** Drain the connection and dispose of every object made from this bridge. */

@@ -12,4 +12,6 @@ export type { BridgedPortMessage } from './port';
 export { expose, wrap } from './rpc';
 export { BridgedTopic, BridgedSubscription } from './topic';
 export type { BridgedTopicMessage } from './topic';
+export { BridgedMessageQueue } from './mqueue';
+export type { BridgedReceived, BridgedMqOptions } from './mqueue';
 export { checkName } from './naming';
