@@ -1,5 +1,6 @@
 // Across processes: a producer process and two worker processes on one host sharing a bridged
-// channel of jobs (a JetStream work queue) and a bridged channel of results, through NATS.
+// channel of jobs (a JetStream work queue), a bridged channel of results, and a bridged worker
+// pool (each worker process serves it with one worker thread; the producer runs tasks on it).
 // Each job goes to exactly one worker; a worker forwards its result with the job's message id
 // before acknowledging the job, so a worker killed mid-job costs nothing: the job is
 // redelivered, and a result sent twice is stored once.
@@ -22,7 +23,8 @@ async function join(name) {
 }
 
 if (role === 'worker') {
-  const { jobs, results } = await join(`worker-${process.pid}`);
+  const { bridge, jobs, results } = await join(`worker-${process.pid}`);
+  await bridge.workerPool('cluster-pool', { filename: new URL('./cluster-tasks.mjs', import.meta.url), size: 1 });
   for (;;) {
     const job = await jobs.take().catch(() => undefined);
     if (!job) break;                                     // the channel was closed and drained
@@ -32,7 +34,14 @@ if (role === 'worker') {
   process.exit(0);
 } else if (role === 'producer') {
   const { bridge, jobs } = await join('producer');
+  const pool = await bridge.workerPool('cluster-pool');             // runs tasks, serves none
+  const primes = pool.run('isPrime', [1_000_003]).then(async (first) => {
+    const all = await Promise.all(Array.from({ length: 200 }, (_, k) => pool.run('isPrime', [k])));
+    return [first, all.filter(Boolean).length];
+  });
   for (let n = 0; n < JOBS; n++) await jobs.sendAsync({ n }, { msgId: `job-${n}` });
+  const [big, below200] = await primes;
+  console.log(`\npool: 1000003 is ${big ? '' : 'not '}prime; ${below200} primes below 200 (tasks run by the worker processes' threads)`);
   await jobs.close();                                    // workers drain, then stop
   await bridge.close();
   process.exit(0);
@@ -48,7 +57,7 @@ if (role === 'worker') {
   const self = new URL(import.meta.url).pathname;
   const rt = await Runtime.create({ size: 1 << 20 });
   const bridge = await Bridge.connect(rt, { servers, name: 'coordinator' });
-  for (const name of ['cluster-jobs', 'cluster-results']) await (await bridge.channel(name)).unlink();   // a fresh start
+  for (const name of ['cluster-jobs', 'cluster-results', 'pool-cluster-pool']) await (await bridge.channel(name)).unlink();   // a fresh start
   const results = await bridge.channel('cluster-results', { codec: 'json' });
   await bridge.channel('cluster-jobs', { codec: 'json', ackWait: 2000 });
   const workers = [fork(self, ['worker', servers]), fork(self, ['worker', servers])];
@@ -68,7 +77,7 @@ if (role === 'worker') {
   }
   await Promise.all([producer, ...workers].map((p) => new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', r)))));
   console.log(`\n${JOBS} jobs, each done once by one of ${workers.length} worker processes: ${wrong === 0 ? 'ok' : `${wrong} wrong`}`);
-  for (const name of ['cluster-jobs', 'cluster-results']) await (await bridge.channel(name)).unlink();
+  for (const name of ['cluster-jobs', 'cluster-results', 'pool-cluster-pool']) await (await bridge.channel(name)).unlink();
   await bridge.close();
   rt.close();
   await server?.stop();

@@ -59,6 +59,9 @@ if (role === 'stage') {
   process.send({ got });
   await bridge.close();
   process.exit(0);
+} else if (role === 'poolserver') {
+  await bridge.workerPool(o.pool, { filename: new URL('./tasks.mjs', import.meta.url), size: 2, ackWait: 1000 });
+  process.send({ serving: true });
 } else if (role === 'producer') {
   const to = await bridge.channel(o.to, opts);
   for (let id = o.start; id < o.start + o.count; id++) {

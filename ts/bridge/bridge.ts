@@ -24,6 +24,7 @@ import { BridgedChannel, type BridgedChannelOptions } from './channel';
 import { BridgedPort } from './port';
 import { BridgedTopic } from './topic';
 import { BridgedMessageQueue, type BridgedMqOptions } from './mqueue';
+import { BridgedPool, type BridgedPoolOptions } from './pool';
 import type { Codec, CodecName } from '../index';
 
 export interface BridgeOptions {
@@ -137,6 +138,11 @@ export class Bridge {
   /** A priority message queue shared by processes, persisted in JetStream (ts/bridge/mqueue.ts). */
   messageQueue<T = Uint8Array>(name: string, options?: BridgedMqOptions<T>): Promise<BridgedMessageQueue<T>> {
     return BridgedMessageQueue.open<T>(this, name, options);
+  }
+
+  /** A worker pool whose tasks any serving process's workers may take (ts/bridge/pool.ts). */
+  workerPool(name: string, options?: BridgedPoolOptions): Promise<BridgedPool> {
+    return BridgedPool.open(this, name, options);
   }
 
   /** Drain the connection and dispose of every object made from this bridge. */

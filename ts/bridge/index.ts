@@ -14,4 +14,6 @@ export { BridgedTopic, BridgedSubscription } from './topic';
 export type { BridgedTopicMessage } from './topic';
 export { BridgedMessageQueue } from './mqueue';
 export type { BridgedReceived, BridgedMqOptions } from './mqueue';
+export { BridgedPool } from './pool';
+export type { BridgedPoolOptions } from './pool';
 export { checkName } from './naming';
