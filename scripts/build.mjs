@@ -27,6 +27,17 @@ for (const entry of ['index', 'pool-worker']) {
     esbuild.build({ ...common, entryPoints, platform: 'browser', target: 'es2022', outfile: `dist/browser/${entry}.js`, external: ['node:*', 'msgpackr-extract'] }),
   );
 }
+// nats.js: the wasm-ipc/nats entry (Node only: it opens TCP connections). The library it builds
+// on is imported from ./index.js, not bundled again, so that both entries share one copy of it
+// (the same error classes, the same currentCall()). The NATS client stays a dependency.
+const mainEntryExternal = {
+  name: 'main-entry-external',
+  setup(b) { b.onResolve({ filter: /^\.\.\/index$/ }, () => ({ path: './index.js', external: true })); },
+};
+builds.push(esbuild.build({
+  ...common, entryPoints: ['ts/bridge/index.ts'], platform: 'node', target: 'node20', outfile: 'dist/node/nats.js',
+  external: ['msgpackr-extract', '@nats-io/*'], plugins: [mainEntryExternal],
+}));
 // slim.js: the browser build without the inlined core; it fetches wasm-ipc.wasm, copied next
 // to it, or the URL given as `module`
 const noInlinedCore = {
@@ -45,3 +56,4 @@ for (const dir of ['node', 'browser']) {
   mkdirSync(`dist/${dir}`, { recursive: true });
   writeFileSync(`dist/${dir}/index.d.ts`, "export * from '../types/index.js';\n");
 }
+writeFileSync('dist/node/nats.d.ts', "export * from '../types/bridge/index.js';\n");

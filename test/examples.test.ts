@@ -20,6 +20,12 @@ describe('examples', () => {
     expect(out).toMatch(/wasm-ipc is [\d.]+x postMessage on this pipeline/);
   });
 
+  it('cluster.mjs (a producer and two worker processes through bridged channels and a bridged pool, over its own nats-server)', async () => {
+    const out = await run('cluster.mjs');
+    expect(out).toContain('2000 jobs, each done once by one of 2 worker processes: ok');
+    expect(out).toContain('pool: 1000003 is prime; 46 primes below 200');
+  });
+
   it('services.mjs (ports, call, a service and its fail-over)', async () => {
     const out = await run('services.mjs');
     expect(out).toContain('2 + 3 = 5');

@@ -20,7 +20,10 @@ export { Server, Connection } from './service';
 export { WorkerPool, taskSignal } from './pool';
 export type { WorkerPoolOptions, RunOptions, PoolStats, Percentiles } from './pool';
 export { expose, wrap, wrapSync, callOptions, currentCall, CallOptions } from './rpc';
-export type { Remote, RemoteSync, CallContext, ExposeOptions } from './rpc';
+export type { Remote, RemoteSync, CallContext, ExposeOptions, Reply } from './rpc';
+// for wasm-ipc/nats, which imports them from this entry so that both share one copy of the
+// library (its errors are these classes, and currentCall() sees its calls): not public API
+export { invoke as _rpcInvoke, Context as _RpcContext, checkSerializable as _checkSerializable, failure as _rpcFailure, unpack as _rpcUnpack } from './rpc';
 export { CondVar, Monitor } from './condvar';
 export { Barrier } from './barrier';
 export { RwLock } from './rwlock';

@@ -25,7 +25,7 @@ export const callOptions = (o: { timeout?: number; signal?: AbortSignal }): Call
 export interface CallContext { readonly id: string; readonly caller: number; readonly signal: AbortSignal }
 
 /** A call's context; its AbortController is made only when asked for (most calls never are). */
-class Context implements CallContext {
+export class Context implements CallContext {
   #controller: AbortController | undefined;
   constructor(readonly id: string, readonly caller: number) {}
   controller(): AbortController { return (this.#controller ??= new AbortController()); }
@@ -116,8 +116,12 @@ function answer(m: PortMessage<any>, r: Reply): void {
   }
 }
 
-/** Run one call: its reply, at once for a function that returns a value, later for a promise. */
-function invoke(api: object, req: { i: string; m: string; a: unknown[] }, ctx: CallContext): Reply | Promise<Reply> {
+/**
+ * Run one call: its reply, at once for a function that returns a value, later for a promise.
+ * Exported (as `_rpcInvoke` from the package) for wasm-ipc/nats, whose expose() serves calls
+ * that came over NATS: the same invocation, so `currentCall()` works in either.
+ */
+export function invoke(api: object, req: { i: string; m: string; a: unknown[] }, ctx: CallContext): Reply | Promise<Reply> {
   const fn = (api as Record<string, unknown>)[req.m];
   if (typeof fn !== 'function') return { err: { name: 'TypeError', message: `no method "${req.m}" is exposed` } };
   let result: unknown;

@@ -1,0 +1,208 @@
+// BridgedMessageQueue: a POSIX-style priority message queue shared by processes, in JetStream.
+//
+// One stream `<prefix>_mq_<name>` (work-queue retention, file storage, max_msgs = maxMessages,
+// discard 'new', deduplication by message id) on the subjects `<prefix>.mq.<name>.<priority>`:
+// one subject per priority band (0–31, higher first), each with its own durable pull consumer.
+// Subjects rather than a priority header because JetStream hands a consumer its messages in
+// stream order and cannot sort by a header; a band per subject lets a receiver ask the stream
+// for the count of each band in one request (subjects_filter) and take from the highest
+// non-empty one. Semantics, against the local MessageQueue:
+//  - each message to exactly one receiver among all processes, the highest priority first and
+//    FIFO within a priority; receiveAsync() acknowledges (server-confirmed) before returning;
+//  - a message sent while a receiver is already taking from a lower band may come after that
+//    lower one (the local queue decides atomically; here it is one round trip of slack);
+//  - maxMessages full: sendAsync() waits and retries (timeout: TimeoutError), trySendAsync() false;
+//  - persisted: the stream outlives every process; unlink() deletes it.
+// Differences: every form is async (the blocking ones throw WouldBlockError); no notify().
+import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, type Consumer } from '@nats-io/jetstream';
+import { nanos, type Subscription } from '@nats-io/transport-node';
+import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
+import type { Bridge } from './bridge';
+import { isMissing } from './channel';
+import { checkName, checkSize, codecOf, errorFrom, intOf, isFull, left, names, pause, waitOptions, wouldBlock, type WaitOptions } from './naming';
+
+export interface BridgedReceived<T> { value: T; priority: number }
+export interface BridgedMqOptions<T> { maxMessages?: number; maxMessageSize?: number; codec?: CodecName | Codec<T>; ackWait?: number }
+
+const BANDS = 32;
+let handles = 0;
+
+export class BridgedMessageQueue<T = Uint8Array> {
+  readonly label: string;
+  codec: Codec<T>;
+  readonly #bridge: Bridge;
+  readonly #subject: string;
+  readonly #stream: string;
+  readonly #consumers = new Map<number, Consumer>();
+  readonly #ackWait: number;
+  readonly #handle = ++handles;
+  readonly #forget: () => void;
+  #sent = 0;
+  #chain: Promise<unknown> = Promise.resolve();
+  #wake: Subscription | undefined;
+  #wakers: (() => void)[] = [];
+  #disposed = false;
+
+  private constructor(bridge: Bridge, readonly name: string, codec: Codec<T>, readonly maxMessages: number, readonly maxMessageSize: number, ackWait: number) {
+    this.#bridge = bridge;
+    this.label = `bridged message queue "${name}"`;
+    const n = names(bridge.prefix, 'mq', name);
+    this.#subject = n.subject;
+    this.#stream = n.stream;
+    this.codec = codec;
+    this.#ackWait = ackWait;
+    this.#forget = bridge.own(this);
+  }
+
+  static async open<T>(bridge: Bridge, name: string, options: BridgedMqOptions<T> = {}): Promise<BridgedMessageQueue<T>> {
+    checkName(name);
+    bridge.live(`bridge.messageQueue("${name}")`);
+    const codec = codecOf<T>(options.codec);
+    let maxMessages = intOf(options.maxMessages ?? 1024, 'maxMessages', 1, 2 ** 31 - 1);
+    const maxMessageSize = intOf(options.maxMessageSize ?? bridge.maxPayload, 'maxMessageSize', 1, bridge.maxPayload);
+    const ackWait = intOf(options.ackWait ?? 30_000, 'ackWait', 1000, 2 ** 31 - 1);
+    const { subject, stream } = names(bridge.prefix, 'mq', name);
+    try {
+      let info = await bridge.jsm.streams.info(stream).catch((e) => { if (isMissing(e)) return undefined; throw e; });
+      info ??= await bridge.jsm.streams.add({
+        name: stream, subjects: [`${subject}.*`], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New,
+        max_msgs: maxMessages, duplicate_window: nanos(120_000), num_replicas: bridge.replicas, storage: StorageType.File,
+      }).catch(async (e) => { if (/already in use/.test(String(e?.message))) return bridge.jsm.streams.info(stream); throw e; });
+      maxMessages = info.config.max_msgs;
+    } catch (e) { throw errorFrom(e, `bridge.messageQueue("${name}")`); }
+    return new BridgedMessageQueue<T>(bridge, name, codec, maxMessages, maxMessageSize, ackWait);
+  }
+
+  #live(what: string): void {
+    if (this.#disposed) throw new ClosedError(`${this.label}: ${what}: this handle is disposed`, -3);
+    this.#bridge.live(`${this.label}: ${what}`);
+  }
+
+  /** Send with `priority` (0–31), waiting while the queue is full. */
+  sendAsync(value: T, priority = 0, options: WaitOptions & { msgId?: string } = {}): Promise<void> {
+    return this.#send(value, priority, options, true, 'sendAsync()').then(() => undefined);
+  }
+
+  trySendAsync(value: T, priority = 0): Promise<boolean> { return this.#send(value, priority, {}, false, 'trySendAsync()'); }
+
+  #send(value: T, priority: number, options: WaitOptions & { msgId?: string }, wait: boolean, what: string): Promise<boolean> {
+    try {
+      this.#live(what);
+      intOf(priority, 'priority', 0, BANDS - 1);
+      const { deadline, signal } = waitOptions(options);
+      const bytes = this.codec.encode(value);
+      checkSize(bytes, this.maxMessageSize, this.#bridge.maxPayload, this.label);
+      const id = options.msgId ?? `${this.#bridge.id}.mq${this.#handle}.${++this.#sent}`;
+      const p = this.#chain.then(async () => {
+        for (let backoff = 1; ; backoff = Math.min(2 * backoff, 50)) {
+          if (signal?.aborted) throw signal.reason;
+          try {
+            await this.#bridge.js.publish(`${this.#subject}.${priority}`, bytes, { msgID: id, timeout: Math.max(500, Math.min(5000, left(deadline))) });
+            return true;
+          } catch (e) {
+            if (isFull(e)) { if (!wait) return false; } else {
+              const err = errorFrom(e, `${this.label}: ${what}`);
+              if (err instanceof RangeError || err instanceof TypeError || this.#bridge.closed) throw err;
+              if (!(await this.#exists())) throw new ClosedError(`${this.label}: removed (unlinked)`, -3);
+            }
+            if (left(deadline) <= 0) throw new TimeoutError(`${this.label}: ${what} timed out`, -2);
+            await pause(Math.min(backoff, left(deadline)), signal);
+          }
+        }
+      });
+      this.#chain = p.catch(() => undefined);
+      return p;
+    } catch (e) { return Promise.reject(e); }
+  }
+
+  async #exists(): Promise<boolean> {
+    return this.#bridge.jsm.streams.info(this.#stream).then(() => true, (e) => !isMissing(e));
+  }
+
+  async #band(p: number): Promise<Consumer> {
+    let c = this.#consumers.get(p);
+    if (!c) {
+      const durable = `p${p}`;
+      await this.#bridge.jsm.consumers.info(this.#stream, durable).catch(async (e) => {
+        if (!isMissing(e)) throw e;
+        return this.#bridge.jsm.consumers.add(this.#stream, { durable_name: durable, filter_subject: `${this.#subject}.${p}`, ack_policy: AckPolicy.Explicit, ack_wait: nanos(this.#ackWait), max_deliver: -1 });
+      });
+      c = await this.#bridge.js.consumers.get(this.#stream, durable);
+      this.#consumers.set(p, c);
+    }
+    return c;
+  }
+
+  /** The highest-priority message, acknowledged before it is returned. */
+  async receiveAsync(options?: WaitOptions): Promise<BridgedReceived<T>> {
+    this.#live('receiveAsync()');
+    const { deadline, signal } = waitOptions(options);
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      let counts: Record<string, number>;
+      try {
+        const info = await this.#bridge.jsm.streams.info(this.#stream, { subjects_filter: `${this.#subject}.*` });
+        counts = info.state.subjects ?? {};
+      } catch (e) {
+        if (isMissing(e)) throw new ClosedError(`${this.label}: removed (unlinked)`, -3);
+        throw errorFrom(e, `${this.label}: receiveAsync()`);
+      }
+      const bands = Object.entries(counts).filter(([, n]) => n > 0).map(([s]) => Number(s.slice(s.lastIndexOf('.') + 1))).sort((a, b) => b - a);
+      for (const p of bands) {
+        try {
+          const m = await (await this.#band(p)).next({ expires: 1000 });
+          if (m && await m.ackAck().catch(() => false)) return { value: this.codec.decode(m.data), priority: p };
+        } catch (e) {
+          if (isMissing(e)) throw new ClosedError(`${this.label}: removed (unlinked)`, -3);
+        }
+        break;                                  // counts changed meanwhile: look again
+      }
+      if (bands.length > 0) continue;
+      if (left(deadline) <= 0) throw new TimeoutError(`${this.label}: receiveAsync() timed out`, -2);
+      await this.#published(Math.min(250, left(deadline)), signal);
+    }
+  }
+
+  /** Resolve at the next publish to the queue's subjects (a core subscription sees them), or after `ms`. */
+  #published(ms: number, signal?: AbortSignal): Promise<void> {
+    this.#wake ??= this.#bridge.nc.subscribe(`${this.#subject}.*`, { callback: () => { for (const w of this.#wakers.splice(0)) w(); } });
+    return new Promise((resolve) => {
+      const done = (): void => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
+      const t = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.#wakers.push(done);
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<BridgedReceived<T>> {
+    for (;;) {
+      try { yield await this.receiveAsync(); } catch (e) { if (e instanceof ClosedError) return; throw e; }
+    }
+  }
+
+  async attributes(): Promise<{ curMessages: number; maxMessages: number; maxMessageSize: number }> {
+    this.#live('attributes()');
+    try {
+      const info = await this.#bridge.jsm.streams.info(this.#stream);
+      return { curMessages: info.state.messages, maxMessages: info.config.max_msgs, maxMessageSize: this.maxMessageSize };
+    } catch (e) { throw errorFrom(e, `${this.label}: attributes()`); }
+  }
+
+  send(): never { return wouldBlock(this.label, 'send()', 'sendAsync()'); }
+  receive(): never { return wouldBlock(this.label, 'receive()', 'receiveAsync()'); }
+
+  /** Delete the queue (its stream) for everyone. */
+  async unlink(): Promise<void> {
+    this.#live('unlink()');
+    try { await this.#bridge.jsm.streams.delete(this.#stream); } catch (e) { if (!isMissing(e)) throw errorFrom(e, `${this.label}: unlink()`); }
+    this.dispose();
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#wake?.unsubscribe();
+    for (const w of this.#wakers.splice(0)) w();
+    this.#forget();
+  }
+}

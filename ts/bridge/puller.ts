@@ -1,0 +1,140 @@
+// Puller: the receiving side of a JetStream work queue (bridged channels and the pool's tasks).
+//
+// Messages are pulled only while someone waits for one (a fetch of max(waiters, prefetch),
+// 1 s long at most), so a receiver that stops asking stops taking work. A message pulled but
+// not handed out waits in this handle's small buffer; one that waited there longer than half
+// the consumer's ack wait is given back (nak: redelivered at once, to anyone) rather than
+// handed out late, because JetStream redelivers an unacknowledged message after the ack wait
+// and would then have two holders.
+//
+// Two ways to hand a message out:
+//  - auto: it is acknowledged, and the server has confirmed the acknowledgement (ackAck),
+//    before the waiter gets it: once handed out it will never be delivered again (a receiver
+//    killed afterwards loses it, as a thread killed after a local recv() would);
+//  - manual: the waiter gets it unacknowledged and calls ack() when done; if its process dies
+//    first, JetStream redelivers it to another receiver after the ack wait.
+// A waiter whose timeout falls while its message's ackAck is under way gets the message
+// (late by that round trip) rather than have an acknowledged message dropped.
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import { ClosedError, TimeoutError } from '../index';
+import { errorFrom, pause } from './naming';
+
+interface Waiter {
+  manual: boolean;
+  resolve(m: JsMsg): void;
+  reject(e: unknown): void;
+  serving: boolean;
+  done: boolean;
+  cleanup(): void;
+}
+
+export class Puller {
+  readonly #waiters: Waiter[] = [];
+  readonly #buffer: { m: JsMsg; at: number }[] = [];
+  #running = false;
+  #disposed = false;
+  #consumer: Consumer | undefined;
+  #stop: (() => void) | undefined;
+
+  constructor(
+    private readonly label: string,
+    private readonly open: () => Promise<Consumer>,
+    private readonly ackWaitMs: number,
+    private readonly prefetch: number,
+    /** After an empty pull: is the queue closed and drained (then waiters get ClosedError)? */
+    private readonly ended: () => Promise<Error | undefined>,
+  ) {}
+
+  /** The next message (see the header for `manual`); `deadline` -1: none. */
+  take(manual: boolean, deadline: number, signal?: AbortSignal, what = 'recvAsync()'): Promise<JsMsg> {
+    if (this.#disposed) return Promise.reject(new ClosedError(`${this.label}: this handle is disposed`, -3));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<JsMsg>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = (): void => give(signal!.reason);
+      const w: Waiter = {
+        manual, serving: false, done: false,
+        resolve: (m) => { w.done = true; w.cleanup(); resolve(m); },
+        reject: (e) => { w.done = true; w.cleanup(); reject(e); },
+        cleanup: () => { if (timer) clearTimeout(timer); signal?.removeEventListener('abort', onAbort); },
+      };
+      const give = (e: unknown): void => {
+        if (w.serving || w.done) return;   // its message is being acknowledged: it gets it
+        const i = this.#waiters.indexOf(w);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        w.reject(e);
+      };
+      if (deadline >= 0) timer = setTimeout(() => give(new TimeoutError(`${this.label}: ${what} timed out`, -2)), Math.max(0, deadline - Date.now()));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(w);
+      void this.#run();
+    });
+  }
+
+  async #run(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      while (this.#waiters.length > 0 && !this.#disposed) {
+        await this.#serveBuffered();
+        if (this.#waiters.length === 0) break;
+        let got = 0;
+        try {
+          this.#consumer ??= await this.open();
+          const it = await this.#consumer.fetch({ max_messages: Math.max(this.prefetch, this.#waiters.length), expires: 1000 });
+          this.#stop = () => it.stop();
+          for await (const m of it) {
+            got++;
+            this.#buffer.push({ m, at: Date.now() });
+            await this.#serveBuffered();
+            if (this.#disposed) break;
+          }
+        } catch (e) {
+          const err = errorFrom(e, this.label);
+          if (err instanceof ClosedError) { this.#failAll(await this.ended().catch(() => undefined) ?? err); return; }
+          this.#consumer = undefined;       // re-open it (the server may have restarted)
+          await pause(100);
+          continue;
+        } finally {
+          this.#stop = undefined;
+        }
+        if (got === 0 && this.#waiters.length > 0 && this.#buffer.length === 0) {
+          let end: Error | undefined;
+          try { end = await this.ended(); } catch { end = undefined; }
+          if (end) this.#failAll(end);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #serveBuffered(): Promise<void> {
+    while (this.#waiters.length > 0 && this.#buffer.length > 0) {
+      const { m, at } = this.#buffer.shift()!;
+      if (Date.now() - at > this.ackWaitMs / 2) { m.nak(); continue; }
+      const w = this.#waiters[0]!;
+      if (w.manual) { this.#waiters.shift(); w.resolve(m); continue; }
+      w.serving = true;
+      let acked = false;
+      try { acked = await m.ackAck({ timeout: Math.max(1000, this.ackWaitMs / 4) }); } catch { acked = false; }
+      w.serving = false;
+      if (!acked) continue;                 // not acknowledged: it will be redelivered; nobody has it
+      this.#waiters.splice(this.#waiters.indexOf(w), 1);
+      w.resolve(m);
+    }
+  }
+
+  #failAll(e: Error): void {
+    for (const w of this.#waiters.splice(0)) w.reject(e);
+  }
+
+  /** Give back what is buffered (redelivered at once to other receivers); waiters get ClosedError. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#stop?.();
+    for (const { m } of this.#buffer.splice(0)) m.nak();
+    this.#failAll(new ClosedError(`${this.label}: this handle is disposed`, -3));
+  }
+}
