@@ -66,7 +66,8 @@ describe('bridged channel, one process', () => {
   });
 
   it('take(): unacknowledged messages are redelivered (nak, or after ackWait); acked ones are gone', async () => {
-    const ch = await bridge.channel<string>(fresh('take'), { codec: 'string', ackWait: 1000, prefetch: 1 });
+    // (ackWait 3 s: a loaded 2-core machine must not let it expire between the first take and its nak)
+    const ch = await bridge.channel<string>(fresh('take'), { codec: 'string', ackWait: 3000, prefetch: 1 });
     await ch.sendAsync('m', { msgId: 'only' });
     const first = await ch.take();
     expect(first).toMatchObject({ value: 'm', id: 'only', deliveries: 1 });
@@ -74,10 +75,11 @@ describe('bridged channel, one process', () => {
     const again = await ch.take();
     expect(again.deliveries).toBe(2);
     // not acked: after ackWait it comes back once more
-    const third = await ch.take({ timeout: 5000 });
+    const third = await ch.take({ timeout: 10_000 });
+    expect(third, 'the same message, delivered a third time').toMatchObject({ value: 'm', id: 'only' });
     expect(third.deliveries).toBeGreaterThanOrEqual(3);
     await third.ack();
-    await expect(ch.recvAsync({ timeout: 1500 })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(ch.recvAsync({ timeout: 3500 })).rejects.toBeInstanceOf(TimeoutError);   // acked: not back after the ack wait
     await ch.unlink();
   });
 
