@@ -131,3 +131,19 @@ export function asLibraryError(e: unknown): unknown {
   for (const k of Object.keys(e)) (out as any)[k] ??= (e as any)[k];
   return out;
 }
+
+/** A receiver waiting in a handle's queue of waiters; the handle resolves the first one. */
+export interface Waiter<V> { resolve(v: V): void; reject(e: unknown): void }
+
+/** Wait in `waiters` for the next value, until the deadline (TimeoutError) or the signal (its reason). */
+export function waitIn<V>(waiters: Waiter<V>[], deadline: number, signal: AbortSignal | undefined, what: string): Promise<V> {
+  return new Promise<V>((resolve, reject) => {
+    const w: Waiter<V> = { resolve: (v) => { cleanup(); resolve(v); }, reject: (e) => { cleanup(); reject(e); } };
+    const give = (e: unknown): void => { const i = waiters.indexOf(w); if (i >= 0) { waiters.splice(i, 1); w.reject(e); } };
+    const timer = deadline >= 0 ? setTimeout(() => give(new TimeoutError(`${what} timed out`, -2)), Math.max(0, deadline - Date.now())) : undefined;
+    const onAbort = (): void => give(signal!.reason);
+    const cleanup = (): void => { if (timer) clearTimeout(timer); signal?.removeEventListener('abort', onAbort); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    waiters.push(w);
+  });
+}

@@ -13,7 +13,7 @@
 import { type Msg, type Subscription } from '@nats-io/transport-node';
 import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
-import { checkName, checkSize, codecOf, errorFrom, names, waitOptions, wouldBlock, type WaitOptions } from './naming';
+import { checkName, checkSize, codecOf, errorFrom, names, waitIn, waitOptions, wouldBlock, type WaitOptions } from './naming';
 
 /** setTimeout's largest delay: "no timeout" for a NATS request, which needs one. */
 export const FOREVER = 2 ** 31 - 1;
@@ -119,15 +119,7 @@ export class BridgedPort<T = Uint8Array> {
     this.#live('receiveAsync()');
     const { deadline, signal } = waitOptions(options);
     this.#subscribe();
-    const m = this.#queue.shift() ?? await new Promise<Msg>((resolve, reject) => {
-      const w = { resolve: (v: Msg) => { cleanup(); resolve(v); }, reject: (e: unknown) => { cleanup(); reject(e); } };
-      const give = (e: unknown): void => { const i = this.#waiters.indexOf(w); if (i >= 0) { this.#waiters.splice(i, 1); w.reject(e); } };
-      const timer = deadline >= 0 ? setTimeout(() => give(new TimeoutError(`${this.label}: receiveAsync() timed out`, -2)), Math.max(0, deadline - Date.now())) : undefined;
-      const onAbort = (): void => give(signal!.reason);
-      const cleanup = (): void => { if (timer) clearTimeout(timer); signal?.removeEventListener('abort', onAbort); };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(w);
-    });
+    const m = this.#queue.shift() ?? await waitIn(this.#waiters, deadline, signal, `${this.label}: receiveAsync()`);
     const codec = this.codec;
     return { value: codec.decode(m.data), owed: !!m.reply, reply: (v: T) => { if (m.reply) m.respond(this.encode(v)); } };
   }

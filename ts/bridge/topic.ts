@@ -15,7 +15,7 @@
 import type { Subscription as NatsSub } from '@nats-io/transport-node';
 import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
-import { checkName, checkSize, codecOf, intOf, names, waitOptions, wouldBlock, type WaitOptions } from './naming';
+import { checkName, checkSize, codecOf, intOf, names, waitIn, waitOptions, wouldBlock, type WaitOptions } from './naming';
 
 export interface BridgedTopicMessage<T> { value: T; key: number; lost: number }
 
@@ -92,15 +92,7 @@ export class BridgedSubscription<T> {
     if (ready) return Promise.resolve(ready);
     if (this.#closed) return Promise.reject(new ClosedError(`${this.label}: unsubscribed`, -3));
     const { deadline, signal } = waitOptions(options);
-    return new Promise((resolve, reject) => {
-      const w = { resolve: (v: BridgedTopicMessage<T>) => { cleanup(); resolve(v); }, reject: (e: unknown) => { cleanup(); reject(e); } };
-      const give = (e: unknown): void => { const i = this.#waiters.indexOf(w); if (i >= 0) { this.#waiters.splice(i, 1); w.reject(e); } };
-      const timer = deadline >= 0 ? setTimeout(() => give(new TimeoutError(`${this.label}: receiveAsync() timed out`, -2)), Math.max(0, deadline - Date.now())) : undefined;
-      const onAbort = (): void => give(signal!.reason);
-      const cleanup = (): void => { if (timer) clearTimeout(timer); signal?.removeEventListener('abort', onAbort); };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(w);
-    });
+    return waitIn(this.#waiters, deadline, signal, `${this.label}: receiveAsync()`);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<BridgedTopicMessage<T>> {
