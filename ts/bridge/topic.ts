@@ -13,7 +13,7 @@
 //    would hold a publisher back for a slow subscriber: not provided;
 //  - publish() never blocks (the client buffers it), so it is synchronous as locally.
 import type { Subscription as NatsSub } from '@nats-io/transport-node';
-import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
+import { ClosedError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
 import { checkName, checkSize, codecOf, intOf, names, waitIn, waitOptions, wouldBlock, type WaitOptions } from './naming';
 
