@@ -25,7 +25,7 @@ export const callOptions = (o: { timeout?: number; signal?: AbortSignal }): Call
 export interface CallContext { readonly id: string; readonly caller: number; readonly signal: AbortSignal }
 
 /** A call's context; its AbortController is made only when asked for (most calls never are). */
-export class Context implements CallContext {
+class Context implements CallContext {
   #controller: AbortController | undefined;
   constructor(readonly id: string, readonly caller: number) {}
   controller(): AbortController { return (this.#controller ??= new AbortController()); }
@@ -58,6 +58,38 @@ export interface ExposeOptions {
 const SPIN_MS = 0.05;
 
 /**
+ * The calls a serving loop has seen, by id: each runs at most once (a retried id gets the
+ * first one's reply), the last `remember` are kept, and a running async call can be
+ * cancelled by its id. Shared by expose() here and over NATS (bridge/rpc.ts).
+ */
+export class Calls {
+  readonly #results = new Map<string, Reply | Promise<Reply>>();   // by call id, oldest first
+  readonly #running = new Map<string, AbortController>();
+  constructor(private readonly remember: number) {}
+
+  /** True while an async call runs. */
+  get busy(): boolean { return this.#running.size > 0; }
+
+  /** The reply to req (from the thread sender, 0 if remote): remembered, or run now. */
+  replyTo(api: object, req: { i: string; m: string; a: unknown[] }, sender: number): Reply | Promise<Reply> {
+    let reply = this.#results.get(req.i);
+    if (reply) return reply;
+    const ctx = new Context(req.i, sender);
+    reply = invoke(api, req, ctx);
+    if (reply instanceof Promise) {
+      this.#running.set(req.i, ctx.controller());
+      reply = reply.finally(() => this.#running.delete(req.i));
+    }
+    this.#results.set(req.i, reply);
+    if (this.#results.size > this.remember) this.#results.delete(this.#results.keys().next().value!);
+    return reply;
+  }
+
+  /** The caller gave up on call id: abort its signal (an AbortError). */
+  cancel(id: string): void { this.#running.get(id)?.abort(cancelled()); }
+}
+
+/**
  * Serve `api`'s methods on `port` (owned by this thread) until stop() or the port's removal.
  * Calls run concurrently; a duplicated request (same id) is executed at most once and gets
  * the first one's reply.
@@ -68,24 +100,13 @@ export function expose(api: object, port: Port<any>, options: ExposeOptions = {}
   const remember = options.remember ?? 4096;
   const block = options.block ?? false;
   if (block) mayBlock(() => 'expose({ block: true })', 'expose() without block');
-  const results = new Map<string, Reply | Promise<Reply>>();   // by call id, oldest first
-  const running = new Map<string, AbortController>();
+  const calls = new Calls(remember);
   const stopper = new AbortController();
 
   const run = (m: PortMessage<any>): void => {
     const req = m.value as Request;
-    if ('cancel' in req) { running.get(req.cancel)?.abort(cancelled()); return; }
-    let reply = results.get(req.i);
-    if (!reply) {
-      const ctx = new Context(req.i, m.sender);
-      reply = invoke(api, req, ctx);
-      if (reply instanceof Promise) {
-        running.set(req.i, ctx.controller());
-        reply = reply.finally(() => running.delete(req.i));
-      }
-      results.set(req.i, reply);
-      if (results.size > remember) results.delete(results.keys().next().value!);
-    }
+    if ('cancel' in req) { calls.cancel(req.cancel); return; }
+    const reply = calls.replyTo(api, req, m.sender);
     if (reply instanceof Promise) void reply.then((r) => answer(m, r)); else answer(m, reply);
   };
 
@@ -100,7 +121,7 @@ export function expose(api: object, port: Port<any>, options: ExposeOptions = {}
           if (m !== undefined) { run(m); t = now(); } else if (now() - t > SPIN_MS || stopper.signal.aborted) break;
         }
         if (stopper.signal.aborted) return;
-        run(block && running.size === 0 ? port.receive() : await port.receiveAsync({ signal: stopper.signal }));
+        run(block && !calls.busy ? port.receive() : await port.receiveAsync({ signal: stopper.signal }));
       }
     } catch (e) {
       if (!(e instanceof ClosedError) && !stopper.signal.aborted) throw e;
@@ -118,10 +139,9 @@ function answer(m: PortMessage<any>, r: Reply): void {
 
 /**
  * Run one call: its reply, at once for a function that returns a value, later for a promise.
- * Exported (as `_rpcInvoke` from the package) for wasm-ipc/nats, whose expose() serves calls
- * that came over NATS: the same invocation, so `currentCall()` works in either.
+ * (wasm-ipc/nats runs its calls through Calls too, so `currentCall()` works in either.)
  */
-export function invoke(api: object, req: { i: string; m: string; a: unknown[] }, ctx: CallContext): Reply | Promise<Reply> {
+function invoke(api: object, req: { i: string; m: string; a: unknown[] }, ctx: CallContext): Reply | Promise<Reply> {
   const fn = (api as Record<string, unknown>)[req.m];
   if (typeof fn !== 'function') return { err: { name: 'TypeError', message: `no method "${req.m}" is exposed` } };
   let result: unknown;

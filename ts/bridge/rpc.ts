@@ -12,7 +12,7 @@
 //  - the connection dropping while a call is pending → DeadPeerError;
 //  - a remote error of the library's classes comes back as that class (TimeoutError, ...).
 // A request id seen again (a retried request) is run once and answered with the first reply.
-import { msgpackCodec, _rpcInvoke, _RpcContext, _checkSerializable, _rpcUnpack, CallOptions, TimeoutError, type Remote, type Reply } from '../index';
+import { msgpackCodec, _RpcCalls, _checkSerializable, _rpcUnpack, CallOptions, TimeoutError, type Remote, type Reply } from '../index';
 import type { BridgedPort } from './port';
 import { asLibraryError } from './naming';
 
@@ -22,16 +22,13 @@ let calls = 0;
 export function expose(api: object, port: BridgedPort<any>, options: { remember?: number } = {}): { stop(): void } {
   if (api === null || (typeof api !== 'object' && typeof api !== 'function')) throw new TypeError('api must be an object of functions');
   const remember = options.remember ?? 4096;
-  const results = new Map<string, Reply | Promise<Reply>>();
-  const running = new Map<string, AbortController>();
+  const calls = new _RpcCalls(remember);
   const nc = port.bridge.nc;
   const cancels = nc.subscribe(`${port.subject}.cancel`, {
     callback: (err, m) => {
       if (err) return;
       try {
-        const id = (msgpackCodec.decode(m.data) as { cancel: string }).cancel;
-        const e = new Error('the caller cancelled the call'); e.name = 'AbortError';
-        running.get(id)?.abort(e);
+        calls.cancel((msgpackCodec.decode(m.data) as { cancel: string }).cancel);
       } catch { /* not a cancel */ }
     },
   });
@@ -39,17 +36,7 @@ export function expose(api: object, port: BridgedPort<any>, options: { remember?
     let req: { i: string; m: string; a: unknown[] };
     try { req = msgpackCodec.decode(m.data) as typeof req; } catch { return; }
     if (!req || typeof req.i !== 'string' || typeof req.m !== 'string' || !Array.isArray(req.a)) return;
-    let reply = results.get(req.i);
-    if (!reply) {
-      const ctx = new _RpcContext(req.i, 0);
-      reply = _rpcInvoke(api, req, ctx);
-      if (reply instanceof Promise) {
-        running.set(req.i, ctx.controller());
-        reply = reply.finally(() => running.delete(req.i));
-      }
-      results.set(req.i, reply);
-      if (results.size > remember) results.delete(results.keys().next().value!);
-    }
+    const reply = calls.replyTo(api, req, 0);
     const answer = (r: Reply): void => {
       if (!m.reply) return;
       try { m.respond(msgpackCodec.encode(r)); } catch (e) {
