@@ -203,6 +203,9 @@ export function port_recv(obj: usize, from: u32): i32 {
   if (objRemoved(obj)) return E_CLOSED;
   if (!valid(obj)) return E_CORRUPT;
   if (load<u32>(obj, F_OWNER) != selfTid) return E_PERM;
+  // empty: said without the lock, so a receiver polling an idle port leaves its line shared
+  // with the senders (a sender's count store comes before its signal: nothing is missed)
+  if (atomic.load<u32>(obj, F_COUNT) == 0) return E_AGAIN;
   if (!lock(obj)) return E_CORRUPT;
   const count = load<u32>(obj, F_COUNT);
   let link = obj + F_HEAD;

@@ -9,9 +9,14 @@
 //   RECEIVED ──that receiver's ack() / reply()──▶ PROCESSED (a reply leaves its node here)
 //   QUEUED ──the message is dropped unreceived (port died, object removed)──▶ DEAD
 //   RECEIVED ──the receiver dies before ack (thread_exit)──▶ DEAD
-// Who wakes whom: every transition stores the state and notifies the state word; the sender
-// (the only waiter) parks on it. Each state but QUEUED is final for its level: level
-// RECEIVED ends at RECEIVED; PROCESSED and REPLY end at PROCESSED or DEAD.
+// Who wakes whom: the sender (the only waiter) parks on the state word, and a transition that
+// ends its wait notifies it. Each state but QUEUED is final for its level: level RECEIVED
+// ends at RECEIVED; PROCESSED and REPLY end at PROCESSED or DEAD, so their RECEIVED step
+// wakes nobody. The sender raises R_WAIT before it parks (receipt_wait, receipt_prepare) and a
+// transition notifies only when it is up: a call answered while its caller still spins costs
+// no futex wake, the dearest step of a round trip (docs/DESIGN.md, the budget). No wake-up is
+// lost: the sender stores R_WAIT then reads the state, a transition stores the state then
+// reads R_WAIT (all sequentially consistent), so one of the two sees the other.
 //
 // Two references: the sender's, dropped when its wait ends whatever the outcome (a timed-out
 // sender walks away), and the message's, dropped at the final transition. The last one frees
@@ -45,6 +50,7 @@ import { RETRY_LIMIT } from './guard';
 import { selfTid } from './local';
 import { slotOf, heldOwner, S_ACKS, S_SENT, S_HELD, S_FREEING } from './slots';
 import { msgNode, N_DATA } from './message';
+import { spinWhile, park, deadlineFrom, NOT_EQUAL } from './futex';
 
 export const QUEUED: u32 = 0;
 export const RECEIVED: u32 = 1;
@@ -64,7 +70,8 @@ const R_REPLY: usize = 20;
 const R_FROM: usize = 24;
 const R_SNEXT: usize = 28;   // the sender's list (S_SENT)
 const R_SLINK: usize = 32;   // the word pointing here: S_SENT or the previous R_SNEXT; 0 once unlinked
-const RECEIPT_SIZE: usize = 36;
+const R_WAIT: usize = 36;    // 1 once the sender parks, or is about to: transitions notify
+const RECEIPT_SIZE: usize = 40;
 /**
  * The owner every receipt block is tagged with (alloc.ts: allocOwned): no object lives at
  * this offset (segments stop below 2 GiB), so a receipt pointer read from a message is told
@@ -107,6 +114,20 @@ export function receipt_new(level: u32): i32 {
 }
 
 export function receipt_state(r: usize): u32 { return atomic.load<u32>(r, R_STATE); }
+
+/**
+ * The sender blocks while r's state is `state` (the futex codes: 0 woken, 1 not equal, 2 timed
+ * out): it spins first, then raises R_WAIT and parks.
+ */
+export function receipt_wait(r: usize, state: u32, timeoutMs: f64): i32 {
+  const addr = r + R_STATE;
+  if (spinWhile(addr, <i32>state)) return NOT_EQUAL;
+  atomic.store<u32>(r, 1, R_WAIT);
+  return park(addr, <i32>state, deadlineFrom(timeoutMs));
+}
+
+/** The async sender raises R_WAIT before it parks on the state word (Atomics.waitAsync). */
+export function receipt_prepare(r: usize): void { atomic.store<u32>(r, 1, R_WAIT); }
 export function receipt_receiver(r: usize): u32 { return atomic.load<u32>(r, R_RECEIVER); }
 /** The reply node a PROCESSED call receipt holds, handed over to the caller (0 if none), or E_CORRUPT. */
 export function receipt_take_reply(r: usize): i32 {
@@ -191,7 +212,7 @@ export function heldOnDeath(tid: u32): void {
 
 @inline function settle(r: usize, from: u32, to: u32): bool {
   if (atomic.cmpxchg<u32>(r + R_STATE, from, to) != from) return false;
-  atomic.notify(r + R_STATE, i32.MAX_VALUE);
+  if (atomic.load<u32>(r, R_WAIT) != 0) atomic.notify(r + R_STATE, i32.MAX_VALUE);
   return true;
 }
 
@@ -212,7 +233,8 @@ export function heldOnDeath(tid: u32): void {
   const head = slotOf(selfTid) + S_ACKS;   // owed: link it before anyone is told
   store<u32>(r, load<u32>(head), R_NEXT);
   atomic.store<u32>(head, <u32>r);
-  if (!settle(r, QUEUED, RECEIVED)) {      // another taker won (a receipt handed out twice): not ours
+  // nobody waits for RECEIVED at this level: no wake
+  if (atomic.cmpxchg<u32>(r + R_STATE, QUEUED, RECEIVED) != QUEUED) {   // another taker won (a receipt handed out twice): not ours
     atomic.store<u32>(head, load<u32>(r, R_NEXT));
     lastReceipt = 0;
     return false;

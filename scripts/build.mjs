@@ -17,6 +17,7 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   external: ['msgpackr-extract'],
+  define: { __PROFILE__: 'false' },   // ts/profile.ts: the profile marks are dead code in the library
 };
 // index.js, and pool-worker.js: the worker pool's bootstrap, next to it (ts/pool-worker.ts)
 const builds = [];

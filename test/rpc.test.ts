@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Runtime, wrap, wrapSync, callOptions, TimeoutError, DeadPeerError } from '../dist/node/index.js';
+import { Runtime, wrap, wrapSync, callOptions, rpcCodec, TimeoutError, DeadPeerError } from '../dist/node/index.js';
 import { runWorker, runWorkers } from './helpers';
 
 interface Api {
@@ -76,7 +76,7 @@ describe('RPC', () => {
   it('a duplicated request is executed at most once', async () => {
     const rt = await Runtime.create();
     const { worker } = await callee(rt);
-    const port = rt.port<any>('api', { codec: 'msgpack' });
+    const port = rt.port<any>('api', { codec: rpcCodec });   // the wire format wrap() speaks
     const req = { i: 'retry-1', m: 'once', a: [] };
     const [a, b] = await Promise.all([port.callAsync(req), port.callAsync(req)]);
     expect(await port.callAsync(req)).toEqual({ ok: 'ran' });              // a late retry too

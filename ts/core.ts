@@ -218,6 +218,9 @@ export interface Core {
   ev_wait(obj: number, timeoutMs: number): number;
   receipt_new(level: number): number;
   receipt_state(r: number): number;
+  /** Block while r's state is `state`: 0 woken, 1 not equal, 2 timed out. */
+  receipt_wait(r: number, state: number, timeoutMs: number): number;
+  receipt_prepare(r: number): void;
   receipt_receiver(r: number): number;
   receipt_take_reply(r: number): number;
   receipt_drop(r: number): void;

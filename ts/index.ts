@@ -43,6 +43,7 @@ export { select, selectAsync, trySelect, sendCase } from './select';
 export { Pipe, PipeReader, PipeWriter, PIPE_BUF } from './pipe';
 export type { Selected, SendCase, Case } from './select';
 export { bytesCodec, stringCodec, jsonCodec, msgpackCodec } from './codec';
+export { rpcCodec } from './rpc-codec';
 export type { Codec, CodecName } from './codec';
 export { Kind } from './kinds';
 export { canBlock, hasWaitAsync } from './platform';

@@ -12,6 +12,7 @@ import { parkOn } from './wait';
 import { now, isNode } from './platform';
 import { checkSerializable, failure, type Reply } from './rpc';
 import { HELLO, STOP, type WorkerData } from './pool-workers';
+import { profiling, mark, Step } from './profile';
 
 // The running task's signal, on globalThis: the task module may import another copy of the
 // library than the worker's bootstrap bundle.
@@ -38,7 +39,14 @@ export async function runPoolWorker(): Promise<void> {
   const base = table.dataOffset;
   results.send(msgpackCodec.encode([HELLO, d.index, rt.threadId, 0]));
   for (;;) {
-    const [id, name, args, timeout] = msgpackCodec.decode(tasks.recv()) as [number, string, unknown[], number];
+    let bytes = tasks.tryRecv();
+    if (bytes !== undefined) { if (profiling) mark(Step.recv); } else {
+      if (profiling) mark(Step.idle);
+      bytes = tasks.recv();
+      if (profiling) mark(Step.idle);
+    }
+    const [id, name, args, timeout] = msgpackCodec.decode(bytes) as [number, string, unknown[], number];
+    if (profiling) mark(Step.decode);
     if (id === STOP) break;
     if (core.task_start(base, d.mask, id, d.index, Date.now() - d.epoch) !== 1) continue;   // withdrawn
     started.add(1);
@@ -58,7 +66,11 @@ export async function runPoolWorker(): Promise<void> {
       reply = failure(e);
     }
     const ok = 'ok' in reply ? 1 : 0;
-    results.send(msgpackCodec.encode([id, ok, ok ? (reply as { ok: unknown }).ok : reply, now() - t0]));
+    if (profiling) mark(Step.run);
+    const out = msgpackCodec.encode([id, ok, ok ? (reply as { ok: unknown }).ok : reply, now() - t0]);
+    if (profiling) mark(Step.replyEncode);
+    results.send(out);
+    if (profiling) mark(Step.send);
   }
   rt.close();
   // exit even if the task module left handles open (timers, channels)

@@ -22,6 +22,7 @@ import { now } from './platform';
 import { checkSerializable, unpack, type Reply } from './rpc';
 import { PoolWorkers, HELLO, type WorkerSlot } from './pool-workers';
 import { PoolCounters, type PoolStats } from './pool-stats';
+import { profiling, begin, mark, Step } from './profile';
 
 export { taskSignal } from './pool-runner';
 export type { PoolStats, Percentiles } from './pool-stats';
@@ -138,6 +139,7 @@ export class WorkerPool {
    * its result. LimitError when maxQueue tasks are already waiting; ClosedError once closed.
    */
   run<R = unknown>(name: string, args: unknown[] = [], options: RunOptions = {}): Promise<R> {
+    if (profiling) begin();
     try {
       if (typeof name !== 'string' || name === '') throw new TypeError(`task name must be a non-empty string, got ${describe(name)}`);
       if (!Array.isArray(args)) throw new TypeError(`args must be an array of arguments, got ${describe(args)}`);
@@ -147,6 +149,7 @@ export class WorkerPool {
       if (this.#closing || this.#destroyed) throw new ClosedError('the pool is closed', Status.CLOSED);
       if (this.maxQueue !== Infinity && this.queueDepth >= this.maxQueue) throw new LimitError(`the pool's queue is full (maxQueue ${this.maxQueue}); await pool.drained()`, Status.LIMIT);
       if (options.signal?.aborted) throw abortReason(options.signal);
+      if (profiling) mark(Step.request);
       if (!this.#started_) return this.#ready.then(() => this.#submit<R>(name, args, timeout, options.signal));
       return this.#submit<R>(name, args, timeout, options.signal);
     } catch (e) {
@@ -158,16 +161,22 @@ export class WorkerPool {
     if (signal?.aborted) return Promise.reject(abortReason(signal));   // aborted while the pool started
     const id = this.#nextId = (this.#nextId + 1) & 0x3fff_ffff;
     this.#wasEmpty = false;
-    return new Promise<R>((resolve, reject) => {
-      const task: Pending = { id, name, bytes: msgpackCodec.encode([id, name, args, timeout]), resolve: resolve as (v: unknown) => void, reject, receipt: 0, queuedAt: now(), timeout, signal };
+    const bytes = msgpackCodec.encode([id, name, args, timeout]);
+    if (profiling) mark(Step.encode);
+    const promise = new Promise<R>((resolve, reject) => {
+      const task: Pending = { id, name, bytes, resolve: resolve as (v: unknown) => void, reject, receipt: 0, queuedAt: now(), timeout, signal };
       this.#pending.set(id, task);
       if (signal) {
         task.onAbort = () => this.#abort(task);
         signal.addEventListener('abort', task.onAbort, { once: true });
       }
+      if (profiling) mark(Step.submit);
       if (this.#overflow.length > 0 || !this.#send(task)) this.#overflow.push(task);
+      if (profiling) mark(Step.send);
       if (timeout >= 0) this.#watch();
     });
+    if (profiling) mark(Step.submit);
+    return promise;
   }
 
   /** Hand a task to the ring: false when the ring (or the table) has no room now. */
@@ -198,11 +207,17 @@ export class WorkerPool {
     const results = this.#results;
     try {
       for (;;) {
-        for (let b = results.tryRecv(); b !== undefined; b = results.tryRecv()) this.#settle(b);
+        if (profiling) mark(Step.idle);
+        for (let b = results.tryRecv(); b !== undefined; b = results.tryRecv()) {
+          if (profiling) mark(Step.recv);
+          this.#settle(b);
+        }
         this.#pump();
         this.#checkDrain();
         if (this.#destroyed) return;
-        this.#settle(await results.recvAsync());
+        const b = await results.recvAsync();
+        if (profiling) mark(Step.idle);
+        this.#settle(b);
       }
     } catch (e) {
       if (!(e instanceof ClosedError) && !this.#destroyed) throw e;
@@ -211,13 +226,18 @@ export class WorkerPool {
 
   #settle(bytes: Uint8Array): void {
     const [id, ok, value, runMs] = msgpackCodec.decode(bytes) as [number, number, unknown, number];
+    if (profiling) mark(Step.replyDecode);
     if (id === HELLO) { this.#workers.hello(ok, value as number); return; }   // [HELLO, index, tid]
     this.#rt.segment().core.task_finish(this.#base, TABLE - 1, id);
     const task = this.#pending.get(id);
     if (!task) return;                                   // aborted or timed out meanwhile
     this.#forget(task);
     this.#counters.ended(task.queuedAt, runMs, ok !== 0);
-    if (ok) { task.resolve(value); return; }
+    if (ok) {
+      task.resolve(value);
+      if (profiling) mark(Step.settleTask);
+      return;
+    }
     const err = (value as { err?: { name: string; message: string } }).err;
     if (err?.name === 'TimeoutError' && task.timeout >= 0) { task.reject(new TimeoutError(`task "${task.name}": ${err.message}`, Status.TIMEOUT)); return; }
     try { unpack(value as Reply); } catch (e) { task.reject(e); }

@@ -7,6 +7,7 @@ import type { Segment } from './segment';
 import { ClosedError, DeadPeerError, IpcError, MessageTooLargeError, NotOwnerError, AlreadyExistsError, errorFor, check, checkInt, describe, Status } from './errors';
 import { checkWaitOptions, deadlineOf, parkOn, remaining, timeoutError, mayBlock, abortReason, untilEvent, untilEventAsync, type WaitOptions } from './wait';
 import { bytesCodec, type Codec } from './codec';
+import { profiling, mark, Step } from './profile';
 import { ackFrom, deliverWith, deliverAsyncWith, sendAndWait, sendAndWaitAsync, LEVEL_REPLY, type DeliverOptions, type Delivery } from './receipt';
 
 const N_DATA = 16;          // a message node's header (port.ts)
@@ -45,13 +46,16 @@ export class PortMessage<T = Uint8Array> {
   reply(value: T): void {
     if (this.#receipt === 0) throw new TypeError('reply(): this message is not a call (or was answered already)');
     const bytes = this.#codec.encode(value);
+    if (profiling) mark(Step.replyEncode);
     if (bytes.length > MAX_MESSAGE) throw new MessageTooLargeError(`reply(): message of ${bytes.length} bytes is too large`, Status.TOO_LARGE);
     // the node hangs on the receipt before the bytes go in: a callee killed here leaks nothing
     const node = this.#seg.core.receipt_reply_node(this.#receipt, bytes.length);
     if (node === Status.INVAL) throw new TypeError("reply(): this message is not a call (its sender asked for 'processed': use ack())");
     if (node < 0) throw this.#error(node, 'reply()');
     this.#seg.write(node + N_DATA, bytes);
+    if (profiling) mark(Step.replyAlloc);
     this.#settle('reply()');
+    if (profiling) mark(Step.settle);
   }
 
   #settle(what: string): void {
@@ -73,6 +77,7 @@ function newNode(seg: Segment, bytes: Uint8Array, what: string): number {
   const node = seg.core.port_msg(bytes.length);
   if (node < 0) throw errorFor(node, `${what}: segment "${seg.name}"`);
   seg.write(node + N_DATA, bytes);
+  if (profiling) mark(Step.alloc);
   return node;
 }
 
@@ -85,7 +90,10 @@ function readNode<T>(seg: Segment, node: number, codec: Codec<T>, port: Port<T>)
   if (len < 0) { core.port_msg_free(node); throw errorFor(len, port.label); }
   const bytes = seg.read(node + N_DATA, len);
   core.port_msg_free(node);
-  return new PortMessage(seg, codec, codec.decode(bytes), sender, port, receipt);
+  if (profiling) mark(Step.read);
+  const value = codec.decode(bytes);
+  if (profiling) mark(Step.decode);
+  return new PortMessage(seg, codec, value, sender, port, receipt);
 }
 
 /**
@@ -104,6 +112,7 @@ abstract class Sender<T> {
   /** One attempt: true if queued, false at the backlog limit. The node is the port's once queued. */
   protected attempt(node: number, receipt: number): boolean {
     const rc = this.coreSend(node, receipt);
+    if (profiling) mark(Step.send);
     if (rc === Status.OK) return true;
     if (rc === Status.AGAIN) return false;
     if (rc === Status.DEAD_PEER) throw new DeadPeerError(`${this.where}: its owner thread has died`, rc);
@@ -166,6 +175,7 @@ abstract class Sender<T> {
    */
   call<R = T>(value: T, timeout?: number): R {
     const bytes = this.codec.encode(value);
+    if (profiling) mark(Step.encode);
     const deadline = deadlineOf(timeout);
     const { reply } = sendAndWait(this.seg, LEVEL_REPLY, `${this.where}: call()`, 'callAsync()', deadline, (receipt) => this.#queueBytes(bytes, receipt, 'call()', deadline));
     return this.#reply(reply) as unknown as R;
@@ -173,6 +183,7 @@ abstract class Sender<T> {
 
   async callAsync<R = T>(value: T, options?: WaitOptions): Promise<R> {
     const bytes = this.codec.encode(value);
+    if (profiling) mark(Step.encode);
     const { deadline, signal } = checkWaitOptions(options);
     const { reply } = await sendAndWaitAsync(this.seg, LEVEL_REPLY, `${this.where}: callAsync()`, deadline, signal, (receipt) => this.#queueBytesAsync(bytes, receipt, 'callAsync()', deadline, signal));
     return this.#reply(reply) as unknown as R;
@@ -190,7 +201,10 @@ abstract class Sender<T> {
   #reply(node: number): T | undefined {
     if (node === 0) return undefined;
     const core = this.seg.core;
-    try { return this.codec.decode(this.seg.read(node + N_DATA, check(core.port_msg_len(node), `${this.where}: reply`))); } finally { core.port_msg_free(node); }
+    try { return this.codec.decode(this.seg.read(node + N_DATA, check(core.port_msg_len(node), `${this.where}: reply`))); } finally {
+      core.port_msg_free(node);
+      if (profiling) mark(Step.replyDecode);
+    }
   }
 }
 
@@ -233,6 +247,7 @@ export class Port<T = Uint8Array> extends IpcObject {
   /** One attempt (from: a thread id, or FROM_ANY): the message, or undefined when none is queued. */
   #tryFrom(from: number): PortMessage<T> | undefined {
     const node = this.core.port_recv(this.offset, from);
+    if (profiling) mark(node > 0 ? Step.recv : Step.idle);
     if (node > 0) return readNode(this.segment, node, this.codec, this);
     if (node === Status.AGAIN) return undefined;
     throw receiveError(node, this.label, this.owner);
@@ -257,7 +272,11 @@ export class Port<T = Uint8Array> extends IpcObject {
   #receive(from: number, what: string, timeout?: number): PortMessage<T> {
     this.live();
     let got: PortMessage<T> | undefined;
-    const wait = (seen: number, ms: number): number => this.core.port_wait(this.offset, 0, seen, ms);
+    const wait = (seen: number, ms: number): number => {
+      const rc = this.core.port_wait(this.offset, 0, seen, ms);
+      if (profiling) mark(Step.idle);
+      return rc;
+    };
     untilEvent(this.segment, this.core.port_event(this.offset, 0), wait, () => (got = this.#tryFrom(from)) !== undefined, `${this.label}: ${what}`, 'receiveAsync()', deadlineOf(timeout));
     return got!;
   }

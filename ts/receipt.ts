@@ -4,6 +4,7 @@
 // the "processed" level, and the receiver's death fails it.
 import type { Segment } from './segment';
 import { DeadPeerError, NotOwnerError, OutOfMemoryError, Status, describe, errorFor } from './errors';
+import { profiling, mark, beforeWait, Step } from './profile';
 import { mayBlock, parkOn, abortReason, timeoutError, remaining, deadlineOf, checkWaitOptions, type WaitOptions } from './wait';
 
 /** When deliver() returns: once queued (as send), once a receiver took it, or once it called ack(). */
@@ -44,6 +45,7 @@ export class Receipt {
     this.#seg = seg;
     this.#level = level;
     this.offset = r;
+    if (profiling) mark(Step.receipt);
   }
 
   /** The message never left (the send failed): give the receipt up. */
@@ -76,8 +78,9 @@ export class Receipt {
     for (;;) {
       const state = core.receipt_state(this.offset);
       if (state >= target) return this.#done(this.#settled(state, what), what);
+      if (profiling) mark(Step.wait);
       mayBlock(() => what, 'the async form');
-      if (core.futex_wait(this.offset, state, remaining(deadline)) === 2 && core.receipt_state(this.offset) === state) {
+      if (core.receipt_wait(this.offset, state, remaining(deadline)) === 2 && core.receipt_state(this.offset) === state) {
         core.receipt_drop(this.offset);
         throw timeoutError(`${what} (the message stays queued)`);
       }
@@ -90,6 +93,8 @@ export class Receipt {
     for (;;) {
       const state = core.receipt_state(this.offset);
       if (state >= target) return this.#done(this.#settled(state, what), what);
+      if (profiling) mark(Step.wait);
+      core.receipt_prepare(this.offset);
       const parked = await parkOn(this.#seg, this.offset, state, deadline, signal);
       if (parked !== 'woken' && core.receipt_state(this.offset) === state) {
         core.receipt_drop(this.offset);
@@ -100,8 +105,10 @@ export class Receipt {
 
   /** A settled receipt: the reply node it holds is taken first (calls), then it is dropped. */
   #done(receiver: number, what: string): number {
+    if (profiling) mark(Step.wait);
     const reply = this.#level === LEVEL_REPLY ? this.#seg.core.receipt_take_reply(this.offset) : 0;
     this.#seg.core.receipt_drop(this.offset);
+    if (profiling) mark(Step.take);
     if (reply < 0) throw errorFor(reply, `${what}: its reply`);
     this.reply = reply;
     return receiver;
@@ -127,6 +134,7 @@ export function sendAndWait(seg: Segment, level: number, what: string, asyncForm
   mayBlock(() => what, asyncForm);
   const receipt = new Receipt(seg, level);
   try { send(receipt.offset); } catch (e) { receipt.discard(); throw e; }
+  if (profiling) beforeWait();
   const receiver = receipt.wait(deadline, what);
   return { receiver, reply: receipt.reply };
 }

@@ -3,13 +3,15 @@
 // message { i: id, m: method, a: args } sent with call(): its one-shot reply port is a
 // receipt (assembly/receipt.ts), so a late reply after a timeout has nobody to reach and is
 // dropped with the receipt, and the callee's death fails every pending call at once.
-// Arguments and results go through shared memory with a codec (msgpack with structured
-// clone by default); nothing goes through postMessage.
+// Arguments and results go through shared memory with a codec (rpc-codec.ts: a compact frame
+// for small scalars, msgpack with structured clone for the rest); nothing goes through postMessage.
 import type { Port, PortMessage } from './port';
-import { ClosedError, TimeoutError, describe } from './errors';
-import { msgpackCodec, type Codec } from './codec';
+import { ClosedError, TimeoutError, checkInt, describe } from './errors';
+import type { Codec } from './codec';
+import { rpcCodec } from './rpc-codec';
 import { abortReason, mayBlock } from './wait';
 import { now } from './platform';
+import { profiling, begin, mark, Step } from './profile';
 
 /** A request, a cancellation, or a reply. */
 type Request = { i: string; m: string; a: unknown[] } | { cancel: string };
@@ -65,7 +67,9 @@ const SPIN_MS = 0.05;
 export class Calls {
   readonly #results = new Map<string, Reply | Promise<Reply>>();   // by call id, oldest first
   readonly #running = new Map<string, AbortController>();
-  constructor(private readonly remember: number) {}
+  readonly #order: (string | undefined)[];   // a ring of the remembered ids: the oldest is overwritten
+  #next = 0;
+  constructor(remember: number) { this.#order = new Array(remember); }
 
   /** True while an async call runs. */
   get busy(): boolean { return this.#running.size > 0; }
@@ -80,8 +84,11 @@ export class Calls {
       this.#running.set(req.i, ctx.controller());
       reply = reply.finally(() => this.#running.delete(req.i));
     }
+    const old = this.#order[this.#next];
+    if (old !== undefined) this.#results.delete(old);
     this.#results.set(req.i, reply);
-    if (this.#results.size > this.remember) this.#results.delete(this.#results.keys().next().value!);
+    this.#order[this.#next] = req.i;
+    this.#next = (this.#next + 1) % this.#order.length;
     return reply;
   }
 
@@ -96,19 +103,14 @@ export class Calls {
  */
 export function expose(api: object, port: Port<any>, options: ExposeOptions = {}): { stop(): void; done: Promise<void> } {
   if (api === null || typeof api !== 'object' && typeof api !== 'function') throw new TypeError(`api must be an object of functions, got ${describe(api)}`);
-  port.codec = options.codec ?? msgpackCodec;
-  const remember = options.remember ?? 4096;
+  port.codec = options.codec ?? rpcCodec;
+  const remember = checkInt(options.remember ?? 4096, 'remember', 1, 1 << 24);
   const block = options.block ?? false;
   if (block) mayBlock(() => 'expose({ block: true })', 'expose() without block');
   const calls = new Calls(remember);
   const stopper = new AbortController();
 
-  const run = (m: PortMessage<any>): void => {
-    const req = m.value as Request;
-    if ('cancel' in req) { calls.cancel(req.cancel); return; }
-    const reply = calls.replyTo(api, req, m.sender);
-    if (reply instanceof Promise) void reply.then((r) => answer(m, r)); else answer(m, reply);
-  };
+  const run = (m: PortMessage<any>): void => serve(api, calls, m);
 
   const done = (async () => {
     await null;   // expose() returns before the loop starts (a blocking loop would never yield)
@@ -128,6 +130,15 @@ export function expose(api: object, port: Port<any>, options: ExposeOptions = {}
     }
   })();
   return { stop: () => stopper.abort(), done };
+}
+
+/** Answer one received request (or cancel) of the api: now, or when its promise settles. */
+export function serve(api: object, calls: Calls, m: PortMessage<any>): void {
+  const req = m.value as Request;
+  if ('cancel' in req) { calls.cancel(req.cancel); return; }
+  const reply = calls.replyTo(api, req, m.sender);
+  if (profiling) mark(Step.run);
+  if (reply instanceof Promise) void reply.then((r) => answer(m, r)); else answer(m, reply);
 }
 
 function answer(m: PortMessage<any>, r: Reply): void {
@@ -217,10 +228,12 @@ function request(port: Port<any>, method: string, args: unknown[]): { i: string;
 
 /** A proxy whose methods call the exposed api on `port` and return promises. */
 export function wrap<T>(port: Port<any>, defaults: { timeout?: number } = {}): Remote<T> {
-  port.codec = msgpackCodec;
+  port.codec = rpcCodec;
   return methods((method) => async (...args: unknown[]) => {
+    if (profiling) begin();
     const opts = args[args.length - 1] instanceof CallOptions ? args.pop() as CallOptions : undefined;
     const req = request(port, method, args);
+    if (profiling) mark(Step.request);
     const signal = opts?.signal;
     if (signal?.aborted) throw abortReason(signal);
     try {
@@ -248,9 +261,11 @@ function methods(make: (name: string) => (...args: unknown[]) => unknown): objec
 
 /** A proxy whose methods block until the result (WouldBlockError where the thread may not block). */
 export function wrapSync<T>(port: Port<any>, defaults: { timeout?: number } = {}): RemoteSync<T> {
-  port.codec = msgpackCodec;
+  port.codec = rpcCodec;
   return methods((method) => (...args: unknown[]) => {
+    if (profiling) begin();
     const req = request(port, method, args);
+    if (profiling) mark(Step.request);
     try {
       return unpack(port.call<Reply>(req, defaults.timeout));
     } catch (e) {

@@ -1,0 +1,147 @@
+// The RPC wire format: what expose()/wrap() put in a port message. Requests and replies
+// whose values are small scalars (numbers, short strings, booleans, null, undefined, and
+// short arrays of those) go as a compact frame written by hand; everything else as msgpack
+// (structured clone). The frame costs a few tens of ns each way where msgpack costs a few
+// hundred (docs/DESIGN.md, the RPC budget), and most calls are of that shape.
+//
+// A frame starts with 0xc1, the one byte msgpack never emits, so decode() tells them apart
+// by the first byte and a msgpack request from any sender is still understood.
+//
+//   frame   := 0xc1 type body
+//   type    := 1 request (id: str, method: str, argc: u8, argc × value)
+//            | 2 ok reply (value) | 3 cancel (id: str)
+//   value   := 0 undefined | 1 null | 2 false | 3 true | 4 i32 (4 B) | 5 f64 (8 B)
+//            | 6 str | 7 array (count: u8, count × value, no nesting)
+//   str     := length: u16, UTF-16 code units (2 B each): no UTF-8 pass either way
+//
+// encode() returns a view of a scratch buffer reused by the next encode(): a port copies the
+// bytes into its message node at once (port.ts), before anything else can encode.
+import type { Codec } from './codec';
+import { msgpackCodec } from './codec';
+
+const FRAME = 0xc1;
+const REQUEST = 1, OK = 2, CANCEL = 3;
+const UNDEF = 0, NULL = 1, FALSE = 2, TRUE = 3, I32 = 4, F64 = 5, STR = 6, ARR = 7;
+/** Past these, a value is not "small": msgpack handles it. */
+const MAX_STR = 256, MAX_ARR = 32, MAX_ARGS = 32, CAP = 4096;
+
+const scratch = new ArrayBuffer(CAP);
+const out = new Uint8Array(scratch);
+const view = new DataView(scratch);
+let n = 0;
+
+/** Put one small value; false if it is not one (the caller falls back to msgpack). */
+function put(v: unknown, nested: boolean): boolean {
+  if (n + 9 > CAP) return false;
+  switch (typeof v) {
+    case 'number':
+      if ((v | 0) === v && !Object.is(v, -0)) { out[n] = I32; view.setInt32(n + 1, v, true); n += 5; } else { out[n] = F64; view.setFloat64(n + 1, v, true); n += 9; }
+      return true;
+    case 'string': return putStr(v, STR);
+    case 'boolean': out[n++] = v ? TRUE : FALSE; return true;
+    case 'undefined': out[n++] = UNDEF; return true;
+    case 'object':
+      if (v === null) { out[n++] = NULL; return true; }
+      if (nested || !Array.isArray(v) || v.length > MAX_ARR || Object.getPrototypeOf(v) !== Array.prototype) return false;
+      out[n] = ARR; out[n + 1] = v.length; n += 2;
+      for (let i = 0; i < v.length; i++) if (!(i in v) || !put(v[i], true)) return false;   // a hole is not undefined
+      return true;
+    default: return false;
+  }
+}
+
+function putStr(s: string, tag: number): boolean {
+  const len = s.length;
+  if (len > MAX_STR || n + 3 + 2 * len > CAP) return false;
+  if (tag >= 0) out[n++] = tag;
+  view.setUint16(n, len, true);
+  n += 2;
+  for (let i = 0; i < len; i++, n += 2) view.setUint16(n, s.charCodeAt(i), true);
+  return true;
+}
+
+/** The frame of a request, reply or cancel, or undefined when it must go as msgpack. */
+function frame(v: unknown): Uint8Array | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  n = 0;
+  out[n++] = FRAME;
+  if ('ok' in o) {
+    out[n++] = OK;
+    if (!put(o.ok, false)) return undefined;
+  } else if (typeof o.i === 'string' && typeof o.m === 'string' && Array.isArray(o.a)) {
+    const a = o.a;
+    if (a.length > MAX_ARGS) return undefined;
+    out[n++] = REQUEST;
+    if (!putStr(o.i, -1) || !putStr(o.m, -1)) return undefined;
+    out[n++] = a.length;
+    for (let k = 0; k < a.length; k++) if (!put(a[k], false)) return undefined;
+  } else if (typeof o.cancel === 'string') {
+    out[n++] = CANCEL;
+    if (!putStr(o.cancel, -1)) return undefined;
+  } else {
+    return undefined;
+  }
+  return out.subarray(0, n);
+}
+
+// ---- decoding: a cursor over the frame ----
+// Byte by byte, not through a DataView: a small Uint8Array lives on V8's heap, and asking for
+// its .buffer (to make a view) moves it off, which costs more than the whole decode.
+
+let at = 0;
+let src: Uint8Array = out;
+const f64 = new Float64Array(1);
+const f64bytes = new Uint8Array(f64.buffer);
+
+const u16 = (): number => { const v = src[at]! | (src[at + 1]! << 8); at += 2; return v; };
+
+function getStr(): string {
+  const len = u16();
+  if (len === 0) return '';
+  const codes = new Array<number>(len);
+  for (let i = 0; i < len; i++) codes[i] = u16();
+  return String.fromCharCode.apply(null, codes);
+}
+
+function get(): unknown {
+  const tag = src[at++];
+  switch (tag) {
+    case UNDEF: return undefined;
+    case NULL: return null;
+    case FALSE: return false;
+    case TRUE: return true;
+    case I32: at += 4; return src[at - 4]! | (src[at - 3]! << 8) | (src[at - 2]! << 16) | (src[at - 1]! << 24);
+    case F64: for (let k = 0; k < 8; k++) f64bytes[k] = src[at++]!; return f64[0];
+    case STR: return getStr();
+    case ARR: {
+      const a = new Array(src[at++]);
+      for (let i = 0; i < a.length; i++) a[i] = get();
+      return a;
+    }
+    default: throw new TypeError(`an RPC frame with an unknown value tag ${tag}`);
+  }
+}
+
+function unframe(b: Uint8Array): unknown {
+  src = b;
+  at = 2;
+  switch (b[1]) {
+    case OK: return { ok: get() };
+    case REQUEST: {
+      const i = getStr(), m = getStr();
+      const a = new Array(src[at++]);
+      for (let k = 0; k < a.length; k++) a[k] = get();
+      return { i, m, a };
+    }
+    case CANCEL: return { cancel: getStr() };
+    default: throw new TypeError(`an RPC frame of unknown type ${b[1]}`);
+  }
+}
+
+/** The codec of RPC ports: frames for small calls and replies, msgpack for the rest. */
+export const rpcCodec: Codec<unknown> = {
+  name: 'rpc',
+  encode: (v) => frame(v) ?? msgpackCodec.encode(v),
+  decode: (b) => (b[0] === FRAME ? unframe(b) : msgpackCodec.decode(b)),
+};
