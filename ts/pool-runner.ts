@@ -7,7 +7,7 @@ import type { SharedRegion } from './shm';
 import type { AtomicInt } from './atomicint';
 import type { Segment } from './segment';
 import { TimeoutError, Status } from './errors';
-import { msgpackCodec } from './codec';
+import { rpcCodec } from './rpc-codec';
 import { parkOn } from './wait';
 import { now, isNode } from './platform';
 import { checkSerializable, failure, type Reply } from './rpc';
@@ -37,7 +37,7 @@ export async function runPoolWorker(): Promise<void> {
   const seg = rt.segment();
   const core = seg.core;
   const base = table.dataOffset;
-  results.send(msgpackCodec.encode([HELLO, d.index, rt.threadId, 0]));
+  results.send(rpcCodec.encode([HELLO, d.index, rt.threadId, 0]));
   for (;;) {
     let bytes = tasks.tryRecv();
     if (bytes !== undefined) { if (profiling) mark(Step.recv); } else {
@@ -45,7 +45,7 @@ export async function runPoolWorker(): Promise<void> {
       bytes = tasks.recv();
       if (profiling) mark(Step.idle);
     }
-    const [id, name, args, timeout] = msgpackCodec.decode(bytes) as [number, string, unknown[], number];
+    const [id, name, args, timeout] = rpcCodec.decode(bytes) as [number, string, unknown[], number];
     if (profiling) mark(Step.decode);
     if (id === STOP) break;
     if (core.task_start(base, d.mask, id, d.index, Date.now() - d.epoch) !== 1) continue;   // withdrawn
@@ -67,7 +67,7 @@ export async function runPoolWorker(): Promise<void> {
     }
     const ok = 'ok' in reply ? 1 : 0;
     if (profiling) mark(Step.run);
-    const out = msgpackCodec.encode([id, ok, ok ? (reply as { ok: unknown }).ok : reply, now() - t0]);
+    const out = rpcCodec.encode([id, ok, ok ? (reply as { ok: unknown }).ok : reply, now() - t0]);
     if (profiling) mark(Step.replyEncode);
     results.send(out);
     if (profiling) mark(Step.send);

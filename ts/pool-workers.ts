@@ -4,7 +4,7 @@
 import type { Runtime, SpawnedWorker } from './runtime';
 import type { Channel } from './channel';
 import type { ObjectData } from './object';
-import { msgpackCodec } from './codec';
+import { rpcCodec } from './rpc-codec';
 
 // ---- what main and a worker say to each other (the worker side: ts/pool-runner.ts) ----
 
@@ -111,7 +111,7 @@ export class PoolWorkers {
 
   /** close(): a STOP to each worker through the task channel, then wait until they exited. */
   async stop(tasks: Channel<Uint8Array>): Promise<void> {
-    const stops = this.#slots.map(() => msgpackCodec.encode([STOP, '', [], -1]));
+    const stops = this.#slots.map(() => rpcCodec.encode([STOP, '', [], -1]));
     for (const s of stops) await tasks.sendAsync(s);
     await Promise.all(this.#slots.map((w) => w && exited(w.worker)));
   }

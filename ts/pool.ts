@@ -1,6 +1,7 @@
 // WorkerPool: tasks to a pool of workers through shared memory, in Node and browsers.
 //
-// Tasks go through one MPMC channel, results come back through another; both carry msgpack.
+// Tasks go through one MPMC channel, results come back through another, both in the RPC
+// wire format (rpc-codec.ts: a frame for small scalars, msgpack for the rest).
 // Idle workers park in a blocking receive (a futex: no polling). Each task is sent with a
 // receipt (assembly/receipt.ts), which the core settles inside the take with the taking
 // thread's id: when a worker dies, exactly the tasks it had taken (running, or taken a
@@ -16,7 +17,7 @@ import type { Channel } from './channel';
 import type { SharedRegion } from './shm';
 import type { AtomicInt } from './atomicint';
 import { ClosedError, DeadPeerError, LimitError, TimeoutError, checkInt, checkTimeout, describe, Status } from './errors';
-import { msgpackCodec } from './codec';
+import { rpcCodec } from './rpc-codec';
 import { abortReason } from './wait';
 import { now } from './platform';
 import { checkSerializable, unpack, type Reply } from './rpc';
@@ -161,7 +162,7 @@ export class WorkerPool {
     if (signal?.aborted) return Promise.reject(abortReason(signal));   // aborted while the pool started
     const id = this.#nextId = (this.#nextId + 1) & 0x3fff_ffff;
     this.#wasEmpty = false;
-    const bytes = msgpackCodec.encode([id, name, args, timeout]);
+    const bytes = rpcCodec.encode([id, name, args, timeout]);
     if (profiling) mark(Step.encode);
     const promise = new Promise<R>((resolve, reject) => {
       const task: Pending = { id, name, bytes, resolve: resolve as (v: unknown) => void, reject, receipt: 0, queuedAt: now(), timeout, signal };
@@ -225,7 +226,7 @@ export class WorkerPool {
   }
 
   #settle(bytes: Uint8Array): void {
-    const [id, ok, value, runMs] = msgpackCodec.decode(bytes) as [number, number, unknown, number];
+    const [id, ok, value, runMs] = rpcCodec.decode(bytes) as [number, number, unknown, number];
     if (profiling) mark(Step.replyDecode);
     if (id === HELLO) { this.#workers.hello(ok, value as number); return; }   // [HELLO, index, tid]
     this.#rt.segment().core.task_finish(this.#base, TABLE - 1, id);

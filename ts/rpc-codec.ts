@@ -1,29 +1,30 @@
-// The RPC wire format: what expose()/wrap() put in a port message. Requests and replies
-// whose values are small scalars (numbers, short strings, booleans, null, undefined, and
-// short arrays of those) go as a compact frame written by hand; everything else as msgpack
-// (structured clone). The frame costs a few tens of ns each way where msgpack costs a few
-// hundred (docs/DESIGN.md, the RPC budget), and most calls are of that shape.
+// The RPC wire format: what expose()/wrap() put in a port message, and the worker pool's
+// tasks and results. Requests, replies and values made of small scalars (numbers, short
+// strings, booleans, null, undefined, and short arrays of those, nested up to 3 deep) go as
+// a compact frame written by hand; everything else as msgpack (structured clone). The frame
+// costs a few tens of ns each way where msgpack costs a few hundred (docs/DESIGN.md, the
+// budget), and most calls and tasks are of that shape.
 //
 // A frame starts with 0xc1, the one byte msgpack never emits, so decode() tells them apart
 // by the first byte and a msgpack request from any sender is still understood.
 //
 //   frame   := 0xc1 type body
 //   type    := 1 request (id: str, method: str, argc: u8, argc × value)
-//            | 2 ok reply (value) | 3 cancel (id: str)
+//            | 2 ok reply (value) | 3 cancel (id: str) | 4 a plain value (value)
 //   value   := 0 undefined | 1 null | 2 false | 3 true | 4 i32 (4 B) | 5 f64 (8 B)
-//            | 6 str | 7 array (count: u8, count × value, no nesting)
+//            | 6 str | 7 array (count: u8, count × value; 3 levels at most)
 //   str     := length: u16, UTF-16 code units (2 B each): no UTF-8 pass either way
 //
-// encode() returns a view of a scratch buffer reused by the next encode(): a port copies the
-// bytes into its message node at once (port.ts), before anything else can encode.
+// A frame is written into a scratch buffer and copied out at the end (a pool keeps the bytes
+// of a task it cannot queue yet, so encode() hands out bytes of their own).
 import type { Codec } from './codec';
 import { msgpackCodec } from './codec';
 
 const FRAME = 0xc1;
-const REQUEST = 1, OK = 2, CANCEL = 3;
+const REQUEST = 1, OK = 2, CANCEL = 3, VALUE = 4;
 const UNDEF = 0, NULL = 1, FALSE = 2, TRUE = 3, I32 = 4, F64 = 5, STR = 6, ARR = 7;
 /** Past these, a value is not "small": msgpack handles it. */
-const MAX_STR = 256, MAX_ARR = 32, MAX_ARGS = 32, CAP = 4096;
+const MAX_STR = 256, MAX_ARR = 32, MAX_ARGS = 32, MAX_DEPTH = 3, CAP = 4096;
 
 const scratch = new ArrayBuffer(CAP);
 const out = new Uint8Array(scratch);
@@ -31,7 +32,7 @@ const view = new DataView(scratch);
 let n = 0;
 
 /** Put one small value; false if it is not one (the caller falls back to msgpack). */
-function put(v: unknown, nested: boolean): boolean {
+function put(v: unknown, depth: number): boolean {
   if (n + 9 > CAP) return false;
   switch (typeof v) {
     case 'number':
@@ -42,9 +43,9 @@ function put(v: unknown, nested: boolean): boolean {
     case 'undefined': out[n++] = UNDEF; return true;
     case 'object':
       if (v === null) { out[n++] = NULL; return true; }
-      if (nested || !Array.isArray(v) || v.length > MAX_ARR || Object.getPrototypeOf(v) !== Array.prototype) return false;
+      if (depth >= MAX_DEPTH || !Array.isArray(v) || v.length > MAX_ARR || Object.getPrototypeOf(v) !== Array.prototype) return false;
       out[n] = ARR; out[n + 1] = v.length; n += 2;
-      for (let i = 0; i < v.length; i++) if (!(i in v) || !put(v[i], true)) return false;   // a hole is not undefined
+      for (let i = 0; i < v.length; i++) if (!(i in v) || !put(v[i], depth + 1)) return false;   // a hole is not undefined
       return true;
     default: return false;
   }
@@ -60,29 +61,32 @@ function putStr(s: string, tag: number): boolean {
   return true;
 }
 
-/** The frame of a request, reply or cancel, or undefined when it must go as msgpack. */
+/** The frame of a request, reply, cancel or plain value, or undefined when it must go as msgpack. */
 function frame(v: unknown): Uint8Array | undefined {
-  if (v === null || typeof v !== 'object') return undefined;
-  const o = v as Record<string, unknown>;
   n = 0;
   out[n++] = FRAME;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    out[n++] = VALUE;
+    return put(v, 0) ? out.slice(0, n) : undefined;
+  }
+  const o = v as Record<string, unknown>;
   if ('ok' in o) {
     out[n++] = OK;
-    if (!put(o.ok, false)) return undefined;
+    if (!put(o.ok, 0)) return undefined;
   } else if (typeof o.i === 'string' && typeof o.m === 'string' && Array.isArray(o.a)) {
     const a = o.a;
     if (a.length > MAX_ARGS) return undefined;
     out[n++] = REQUEST;
     if (!putStr(o.i, -1) || !putStr(o.m, -1)) return undefined;
     out[n++] = a.length;
-    for (let k = 0; k < a.length; k++) if (!put(a[k], false)) return undefined;
+    for (let k = 0; k < a.length; k++) if (!put(a[k], 1)) return undefined;
   } else if (typeof o.cancel === 'string') {
     out[n++] = CANCEL;
     if (!putStr(o.cancel, -1)) return undefined;
   } else {
     return undefined;
   }
-  return out.subarray(0, n);
+  return out.slice(0, n);
 }
 
 // ---- decoding: a cursor over the frame ----
@@ -128,6 +132,7 @@ function unframe(b: Uint8Array): unknown {
   at = 2;
   switch (b[1]) {
     case OK: return { ok: get() };
+    case VALUE: return get();
     case REQUEST: {
       const i = getStr(), m = getStr();
       const a = new Array(src[at++]);
