@@ -78,6 +78,7 @@ export async function runCase(c, caseFile, { reps = 5 } = {}) {
   }
   const rows = c.impls.map((impl) => ({
     case: c.name, impl, metric: c.metric, unit: c.unit, median: round(median(runs[impl])),
+    min: round(Math.min(...runs[impl])), max: round(Math.max(...runs[impl])),
     runs: runs[impl].map(round), threads: c.threads,
   }));
   return { rows, problems };

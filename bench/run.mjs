@@ -1,6 +1,6 @@
 // npm run bench [-- [--json] [--reps N] [CASE ...]]
 // Runs every case (or those named), ours and the peers in the same run, and prints a table
-// of medians and of how many times better ours is. Every run writes bench/results/report.md and
+// of medians, their spread (min–max of the runs) and of how many times better ours is. Every run writes bench/results/report.md and
 // one CASE.svg chart per case run; --json also writes bench/results/latest.json.
 import { mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +29,9 @@ if (unknown.length) {
 const selected = wanted.length ? all.filter(({ c }) => wanted.includes(c.name)) : all;
 
 console.log(`wasm-ipc bench: ${os.cpus().length} cores, Node ${process.version}, ${reps} reps per impl (median shown)\n`);
-const widths = [24, 20, 8, 12, 8, 18];
-const line = (cells) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' ');
-console.log(line(['case', 'impl', 'threads', 'median', 'unit', 'ours vs this']) + '\n' + '-'.repeat(92));
+const widths = [24, 20, 8, 12, 22, 8, 18];
+const line = (cells) => cells.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' ');
+console.log(line(['case', 'impl', 'threads', 'median', 'min–max', 'unit', 'ours vs this']) + '\n' + '-'.repeat(116));
 const rows = [];
 const problems = [];
 for (const { c, file } of selected) {
@@ -41,7 +41,7 @@ for (const { c, file } of selected) {
   const ours = res.rows.find((r) => r.impl === 'wasm-ipc');
   for (const r of res.rows) {
     const adv = r.impl === 'wasm-ipc' || !ours ? '' : `${advantage(c, ours.median, r.median).toFixed(2)}x ${c.better === 'lower' ? 'faster' : 'more'}`;
-    console.log(line([r.case, r.impl, String(r.threads), fmt(r.median), r.unit, adv]));
+    console.log(line([r.case, r.impl, String(r.threads), fmt(r.median), `${fmt(r.min)}–${fmt(r.max)}`, r.unit, adv]));
   }
 }
 if (problems.length) console.log(`\nCHECK FAILURES (figures above are not trustworthy):\n  ${problems.join('\n  ')}`);

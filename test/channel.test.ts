@@ -284,6 +284,14 @@ describe('channel semantics', () => {
     expect(() => ch.recvInto(target)).toThrow(/longer than target/);
     expect(ch.depth).toBe(1);                       // still queued
     expect(ch.recvMany(5).map((m) => m.length)).toEqual([50]);
+    // a batch's messages are views of one copy: each holds its own bytes, whatever the others do
+    ch.sendMany([new Uint8Array([1, 1]), new Uint8Array([2]), new Uint8Array([3, 3, 3]), new Uint8Array(0)]);
+    const got = ch.recvMany(8);
+    got[1]!.fill(9);
+    expect(got.map((m) => Array.from(m))).toEqual([[1, 1], [9], [3, 3, 3], []]);
+    const words = rt.channel<string>('s', { codec: 'string' });
+    words.sendMany(['é', '', 'ab'.repeat(40)]);
+    expect(words.recvMany(8)).toEqual(['é', '', 'ab'.repeat(40)]);
     expect(() => ch.sendPacked(new Uint8Array(4), [2, 3])).toThrow(RangeError);
     expect(() => ch.sendPacked(new Uint8Array(200), [101])).toThrow(RangeError);
     expect(() => ch.sendPacked(new Uint8Array(4), [-1])).toThrow(RangeError);

@@ -500,7 +500,9 @@ export class Channel<T = Uint8Array> extends IpcObject {
 
   /**
    * Wait for at least one message (blocking up to `timeout` ms), then take up to max of
-   * those queued: copied out in batches (one core call, one wake-up per batch).
+   * those queued: copied out in batches (one core call, one wake-up per batch). A batch is
+   * copied out once, and its messages are views of that copy (with the bytes codec, messages
+   * of one call may share an ArrayBuffer; each still owns its own bytes).
    */
   recvMany(max: number, timeout?: number): T[] {
     checkInt(max, 'max', 1, 0x7fff_ffff);
@@ -514,8 +516,10 @@ export class Channel<T = Uint8Array> extends IpcObject {
       if (n === Status.TOO_LARGE) { const v = this.#tryRecv(); if (v === NONE) break; out.push(v); continue; }
       if (n === Status.CORRUPT) throw this.#takeError(n);
       if (n <= 0) break;
-      let at = staging + BATCH_LENS;
-      for (let k = 0; k < n; k++) { out.push(this.codec.decode(seg.read(at, lens[k]!))); at += lens[k]!; }
+      let bytes = 0;
+      for (let k = 0; k < n; k++) bytes += lens[k]!;
+      const copy = seg.read(staging + BATCH_LENS, bytes), buf = copy.buffer, codec = this.codec;
+      for (let k = 0, at = 0; k < n; at += lens[k++]!) out.push(codec.decode(new Uint8Array(buf, at, lens[k]!)));
     }
     return out;
   }
