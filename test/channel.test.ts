@@ -35,6 +35,7 @@ describe('channel: every message exactly once, intact, in per-producer order', (
     await flow({ producers: 4, consumers: 4, total: 400_000, maxLen: 200, capacity: 256, send: 'packed', recv: 'many' });
     await flow({ producers: 4, consumers: 4, total: 400_000, maxLen: 3000, capacity: 64, send: 'many', recv: 'packed' });
   }, 120_000);
+  it('4 → 2 zero-copy: reserve (blocking while full) + commit → recvView, some in heap blocks', () => flow({ producers: 4, consumers: 2, total: 200_000, maxLen: 3000, capacity: 16, send: 'zero-copy', recv: 'zero-copy' }), 120_000);
   it('4 → 4, 10^6 messages of random sizes (8 workers, 2 cores)', () => flow({ producers: 4, consumers: 4, total: 1_000_000, maxLen: 200, capacity: 256 }), 120_000);
   it('4 → 4 unbounded, 200 000 messages', () => flow({ producers: 4, consumers: 4, total: 200_000, maxLen: 100, capacity: Infinity }), 120_000);
   it('4 → 1 through the async forms and for-await, large messages in heap blocks', () => flow({ producers: 4, consumers: 1, total: 40_000, maxLen: 3000, capacity: 64, send: 'async', recv: 'async' }), 120_000);

@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import {
-  Runtime, IpcError, ClosedError, TimeoutError, MessageTooLargeError, KindMismatchError, WouldBlockError,
+  Runtime, IpcError, ClosedError, TimeoutError, MessageTooLargeError, KindMismatchError,
   NotOwnerError, NotFoundError, AlreadyExistsError, DeadPeerError, type Channel, type MessageQueue, type Port,
 } from '../dist/node/index.js';
 
@@ -146,13 +146,13 @@ const channelCommands = (max: number) => {
       if (fit < bs.length) { throws(() => r.ch.sendPacked(packed, lengths, 0), TimeoutError); withdrawn(m); } else expect(r.ch.sendPacked(packed, lengths, 0)).toBe(bs.length);
       m.q.push(...bs.slice(0, fit));
     })),
-    msg.map((x) => chCmd(`reserve(${x.len}) + commit`, (m, r) => {
+    msg.map((x) => chCmd(`reserve(${x.len}, timeout 0) + commit`, (m, r) => {
       const b = bytesOf(x);
-      if (m.disposed) { throws(() => r.ch.reserve(x.len), ClosedError); return; }
-      if (x.len > m.max) { throws(() => r.ch.reserve(x.len), RangeError); return; }
-      if (m.closed) { throws(() => r.ch.reserve(x.len), ClosedError); return; }
-      if (reserveRoom(m) === 0) { throws(() => r.ch.reserve(x.len), WouldBlockError); return; }
-      const res = r.ch.reserve(x.len);
+      if (m.disposed) { throws(() => r.ch.reserve(x.len, 0), ClosedError); return; }
+      if (x.len > m.max) { throws(() => r.ch.reserve(x.len, 0), RangeError); return; }
+      if (m.closed) { throws(() => r.ch.reserve(x.len, 0), ClosedError); return; }
+      if (reserveRoom(m) === 0) { throws(() => r.ch.reserve(x.len, 0), TimeoutError); expect(r.ch.tryReserve(x.len)).toBeUndefined(); return; }
+      const res = (m.q.length % 2 ? r.ch.tryReserve(x.len) : r.ch.reserve(x.len, 0))!;
       expect(res.bytes.length).toBe(x.len);
       res.bytes.set(b);
       res.commit();

@@ -339,13 +339,29 @@ export class Channel<T = Uint8Array> extends IpcObject {
     return sent;
   }
 
-  /** Zero-copy send: a writable view of n bytes in the ring (or a heap block); commit() publishes it. */
-  reserve(n: number): Reservation {
+  /**
+   * Zero-copy send: a writable view of n bytes in the ring (or a heap block); commit()
+   * publishes it. Blocks while the channel is full (up to `timeout` ms: TimeoutError).
+   */
+  reserve(n: number, timeout?: number): Reservation {
     this.live();
     checkInt(n, 'n', 0, this.maxMessageSize);
+    checkMs(timeout);
+    let slot = this.core.ch_reserve(this.offset, n);
+    if (slot === Status.AGAIN) this.#waitUntil(1, () => (slot = this.core.ch_reserve(this.offset, n)) !== Status.AGAIN, `reserve(${n})`, timeout);
+    return this.#reservation(slot, n);
+  }
+
+  /** reserve() if there is room now: undefined when the channel is full. */
+  tryReserve(n: number): Reservation | undefined {
+    this.live();
+    checkInt(n, 'n', 0, this.maxMessageSize);
+    const slot = this.core.ch_reserve(this.offset, n);
+    return slot === Status.AGAIN ? undefined : this.#reservation(slot, n);
+  }
+
+  #reservation(slot: number, n: number): Reservation {
     const core = this.core;
-    const slot = core.ch_reserve(this.offset, n);
-    if (slot === Status.AGAIN) throw errorFor(Status.AGAIN, `${this.label}: reserve(${n}): the ring is full`);
     if (slot < 0) throw this.#sendError(slot, `reserve(${n})`);
     const bytes = this.segment.view(check(core.ch_data(this.offset, slot, n), `${this.label}: reserve(${n})`), n);
     let done = false;

@@ -10,7 +10,8 @@ const ch = rt.channel(d.name);
 const fill = (p, s, i) => (p * 31 + s * 7 + i) & 255;
 
 // d.mode: 'one' (send / recv), 'async' (sendAsync / for await), 'many' (sendMany /
-// recvMany), 'packed' (sendPacked / recvPacked), 'into' (send / recvInto)
+// recvMany), 'packed' (sendPacked / recvPacked), 'into' (send / recvInto), 'zero-copy'
+// (reserve + commit, blocking while full / recvView)
 const BATCH = 100;
 if (d.role === 'produce') {
   let x = (d.id + 1) * 2654435761 >>> 0;
@@ -35,7 +36,8 @@ if (d.role === 'produce') {
     for (let i = 6; i < len; i++) m[i] = fill(d.id, s, i);
     sum = (sum + len) >>> 0;
     if (d.mode === 'many' || d.mode === 'packed') { batch.push(m); if (batch.length === BATCH) flush(); }
-    else if (d.mode === 'async') await ch.sendAsync(m); else ch.send(m);
+    else if (d.mode === 'async') await ch.sendAsync(m);
+    else if (d.mode === 'zero-copy') { const r = ch.reserve(len); r.bytes.set(m); r.commit(); } else ch.send(m);
   }
   flush();
   parentPort.postMessage({ sent: d.count, sum });
@@ -62,7 +64,8 @@ if (d.role === 'produce') {
       let at = 0;
       for (let k = 0; k < n; k++) { check(target.subarray(at, at + lengths[k])); at += lengths[k]; }
     });
-  } else if (d.mode === 'into') {
+  } else if (d.mode === 'zero-copy') untilClosed(() => check(ch.recvView()));
+  else if (d.mode === 'into') {
     const target = new Uint8Array(4096);
     untilClosed(() => { const n = ch.recvInto(target); check(target.slice(0, n)); });
   } else untilClosed(() => check(ch.recv()));
