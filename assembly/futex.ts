@@ -33,6 +33,7 @@ const SPIN_MIN: i32 = 512;
 const SPIN_MAX: i32 = 131072;
 const SHORT_PARK_MS: f64 = 0.2;
 let spinLimit: i32 = 4096;
+let spinMax: i32 = SPIN_MAX;   // this thread's ceiling (thread_spin_max)
 
 /** Deadline (ms, host clock) from a timeout in ms; -1 for none (negative or infinite). */
 export function deadlineFrom(timeoutMs: f64): f64 {
@@ -120,7 +121,7 @@ function sleep(addr: usize, expected: i32, deadline: f64, adapt: bool): i32 {
   const t0 = now();
   const r = memory.atomic.wait32(addr, expected, ns);
   if (r == WAITED) {
-    spinLimit = now() - t0 < SHORT_PARK_MS ? min(spinLimit << 1, SPIN_MAX) : max(spinLimit >> 1, SPIN_MIN);
+    spinLimit = now() - t0 < SHORT_PARK_MS ? min(spinLimit << 1, spinMax) : max(spinLimit >> 1, SPIN_MIN);
   }
   return r;
 }
@@ -172,6 +173,17 @@ export function futex_wait(addr: usize, expected: i32, timeoutMs: f64): i32 {
 /** Wake up to `count` waiters (count < 0: all). Returns how many were woken. */
 export function futex_wake(addr: usize, count: i32): i32 {
   return wake(addr, count < 0 ? i32.MAX_VALUE : count);
+}
+
+/**
+ * Cap this thread's spin budget at `rounds` re-reads (SPIN_MIN..SPIN_MAX): for a thread whose
+ * waits are long next to a hand-off, or one of more threads than cores, whose spinning would
+ * take the core from the thread it waits for (a pool's workers). Returns the cap now.
+ */
+export function thread_spin_max(rounds: i32): i32 {
+  spinMax = min(max(rounds, SPIN_MIN), SPIN_MAX);
+  spinLimit = min(spinLimit, spinMax);
+  return spinMax;
 }
 
 /** Spin (no park) while the word equals expected. 1 if it changed. For the host's async path. */

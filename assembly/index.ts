@@ -11,7 +11,7 @@ export {
   reg_open, reg_last_created, reg_create_anon, reg_retain, reg_release, reg_remove,
   reg_remove_obj, reg_unlink, obj_check, obj_summary, reg_count, reg_list, reg_row_size, thread_exit,
 } from './registry';
-export { futex_wait, futex_wake, futex_spin, thread_interrupt, thread_take_interrupt } from './futex';
+export { futex_wait, futex_wake, futex_spin, thread_spin_max, thread_interrupt, thread_take_interrupt } from './futex';
 export { ec_seq, ec_signal, ec_prepare, ec_wait, ec_spin } from './eventcount';
 export { shm_data, shm_size } from './shm';
 export {

@@ -221,6 +221,8 @@ export interface Core {
   /** Block while r's state is `state`: 0 woken, 1 not equal, 2 timed out. */
   receipt_wait(r: number, state: number, timeoutMs: number): number;
   receipt_prepare(r: number): void;
+  /** Cap this thread's adaptive spin budget (re-reads of a word before parking); the cap now. */
+  thread_spin_max(rounds: number): number;
   receipt_receiver(r: number): number;
   receipt_take_reply(r: number): number;
   receipt_drop(r: number): void;

@@ -10,7 +10,7 @@ import { TimeoutError, Status } from './errors';
 import { rpcCodec } from './rpc-codec';
 import { parkOn } from './wait';
 import { now, isNode } from './platform';
-import { checkSerializable, failure, type Reply } from './rpc';
+import { checkSerializable, failure, scalar, type Reply } from './rpc';
 import { HELLO, STOP, type WorkerData } from './pool-workers';
 import { profiling, mark, Step } from './profile';
 
@@ -25,6 +25,14 @@ export function taskSignal(): AbortSignal {
   return get();
 }
 
+/**
+ * An idle worker's spin before it parks: short. Tasks come from one submitting thread at a
+ * time that the workers outnumber or match; a worker spinning for the next task takes the
+ * core that thread needs (docs/DESIGN.md, the budget), and a parked one is woken once per
+ * burst, not per task (the eventcount wakes only a parked waiter).
+ */
+const SPIN_ROUNDS = 512;
+
 export async function runPoolWorker(): Promise<void> {
   const rt = await Runtime.attach();
   const d = rt.data as WorkerData;
@@ -37,6 +45,7 @@ export async function runPoolWorker(): Promise<void> {
   const seg = rt.segment();
   const core = seg.core;
   const base = table.dataOffset;
+  core.thread_spin_max(SPIN_ROUNDS);
   results.send(rpcCodec.encode([HELLO, d.index, rt.threadId, 0]));
   for (;;) {
     let bytes = tasks.tryRecv();
@@ -60,7 +69,7 @@ export async function runPoolWorker(): Promise<void> {
       let r: unknown;
       try { r = fn(...args); } finally { slot[SIGNAL] = undefined; }
       if (r instanceof Promise) r = await settleOrAbort(r, seg, core.task_state_addr(base, d.mask, id), timeout, () => (controller ??= new AbortController()));
-      checkSerializable(r, () => `task "${name}": its result`);
+      if (!scalar(r)) checkSerializable(r, () => `task "${name}": its result`);
       reply = { ok: r };
     } catch (e) {
       reply = failure(e);

@@ -20,7 +20,7 @@ import { ClosedError, DeadPeerError, LimitError, TimeoutError, checkInt, checkTi
 import { rpcCodec } from './rpc-codec';
 import { abortReason } from './wait';
 import { now } from './platform';
-import { checkSerializable, unpack, type Reply } from './rpc';
+import { checkSerializable, scalar, unpack, type Reply } from './rpc';
 import { PoolWorkers, HELLO, type WorkerSlot } from './pool-workers';
 import { PoolCounters, type PoolStats } from './pool-stats';
 import { profiling, begin, mark, Step } from './profile';
@@ -146,7 +146,7 @@ export class WorkerPool {
       if (!Array.isArray(args)) throw new TypeError(`args must be an array of arguments, got ${describe(args)}`);
       if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
       const ms = checkTimeout(options.timeout), timeout = ms < 0 ? -1 : Math.min(Math.ceil(ms), 0x7fff_ffff);
-      for (let k = 0; k < args.length; k++) checkSerializable(args[k], () => `${name}: argument ${k}`);
+      for (let k = 0; k < args.length; k++) if (!scalar(args[k])) checkSerializable(args[k], () => `${name}: argument ${k}`);
       if (this.#closing || this.#destroyed) throw new ClosedError('the pool is closed', Status.CLOSED);
       if (this.maxQueue !== Infinity && this.queueDepth >= this.maxQueue) throw new LimitError(`the pool's queue is full (maxQueue ${this.maxQueue}); await pool.drained()`, Status.LIMIT);
       if (options.signal?.aborted) throw abortReason(options.signal);

@@ -163,7 +163,7 @@ function invoke(api: object, req: { i: string; m: string; a: unknown[] }, ctx: C
 }
 
 function success(method: string, value: unknown): Reply {
-  try { checkSerializable(value, () => `${method}(): its result`); } catch (e) { return failure(e); }
+  if (!scalar(value)) try { checkSerializable(value, () => `${method}(): its result`); } catch (e) { return failure(e); }
   return { ok: value };
 }
 
@@ -200,6 +200,9 @@ function cancelled(): Error {
 let calls = 0;
 const nextId = (port: Port<any>): string => `${port.segment.tid}:${++calls}`;
 
+/** A number, string, boolean, bigint, undefined: nothing to check (and no closure to make for the check). */
+export const scalar = (v: unknown): boolean => { const t = typeof v; return t !== 'object' && t !== 'function' && t !== 'symbol'; };
+
 /**
  * Throw TypeError for what the codec would silently drop or cannot carry (functions, symbols,
  * ...). `where` names the value in the message; it is built only on failure.
@@ -222,7 +225,7 @@ export function checkSerializable(value: unknown, where: () => string, seen?: Se
 }
 
 function request(port: Port<any>, method: string, args: unknown[]): { i: string; m: string; a: unknown[] } {
-  for (let k = 0; k < args.length; k++) checkSerializable(args[k], () => `${method}(): argument ${k}`);
+  for (let k = 0; k < args.length; k++) if (!scalar(args[k])) checkSerializable(args[k], () => `${method}(): argument ${k}`);
   return { i: nextId(port), m: method, a: args };
 }
 

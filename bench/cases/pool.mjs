@@ -1,13 +1,15 @@
-// Worker pools: tasks submitted from the main thread to a pool of 2 workers, results back.
+// Worker pools: tasks submitted from the main thread to a pool of workers, results back.
 //
 //   pool-noop       N no-op tasks per repetition (the task returns its argument): the cost of
 //                   submitting, dispatching and settling a task. Figure: tasks/s.
 //   pool-cpu-1ms    400 tasks per repetition, each busy-spinning 1 ms (a performance.now() loop)
 //                   and returning its argument: the best possible is 2 workers × 1000 tasks/s, so
 //                   this shows how much of the workers' time the pool loses around real work.
-//   Threads: 3 — the harness's main thread (submits, collects, settles the promises) and the
-//   pool's 2 workers, on 2 cores. No harness workers: everything runs on the main thread.
-//   Every pool is made ONCE per impl in prepare() with 2 workers, waited for until its workers
+//   pool-noop-8     pool-noop with 8 workers: 9 threads on 2 cores (idle workers must not steal the
+//                   main thread's time).
+//   Threads: 3 (9 for pool-noop-8) — the harness's main thread (submits, collects, settles the
+//   promises) and the pool's 2 (8) workers, on 2 cores. No harness workers: everything runs on the main thread.
+//   Every pool is made ONCE per impl in prepare() with its workers, waited for until its workers
 //   are up, and closed in close(); all of them import the one task module
 //   bench/cases/support/pool-tasks.mjs (exports noop and spin1ms).
 //     wasm-ipc:     new WorkerPool({ filename, size: 2 }) from dist/node/index.js (its own runtime:
@@ -29,29 +31,29 @@ import { fileURLToPath } from 'node:url';
 import { WorkerPool } from '../../dist/node/index.js';
 
 const TASKS = new URL('./support/pool-tasks.mjs', import.meta.url);
-const WORKERS = 2;
 const CHUNK = 10_000;
 
 // tasks per repetition, chosen for ~100–400 ms a repetition on 2 cores
 const N = {
   'pool-noop': { 'wasm-ipc': 60_000, piscina: 10_000, tinypool: 10_000 },
+  'pool-noop-8': { 'wasm-ipc': 60_000, piscina: 10_000, tinypool: 10_000 },
   'pool-cpu-1ms': { 'wasm-ipc': 400, piscina: 400, tinypool: 400 },
 };
 
 /** impl → { run(name, x): Promise, close(): Promise }, its workers up. */
 const pools = {
-  async 'wasm-ipc'() {
+  async 'wasm-ipc'(WORKERS) {
     const pool = new WorkerPool({ filename: TASKS, size: WORKERS });
     await pool.ready();
     return { run: (name, x) => pool.run(name, [x]), close: () => pool.close() };
   },
-  async piscina() {
+  async piscina(WORKERS) {
     const { Piscina } = await import('piscina');
     const pool = new Piscina({ filename: fileURLToPath(TASKS), minThreads: WORKERS, maxThreads: WORKERS });
     await Promise.all(Array.from({ length: WORKERS }, (_, i) => pool.run(i, { name: 'noop' })));
     return { run: (name, x) => pool.run(x, { name }), close: () => pool.destroy() };
   },
-  async tinypool() {
+  async tinypool(WORKERS) {
     const { Tinypool } = await import('tinypool');
     const pool = new Tinypool({ filename: fileURLToPath(TASKS), minThreads: WORKERS, maxThreads: WORKERS });
     await Promise.all(Array.from({ length: WORKERS }, (_, i) => pool.run(i, { name: 'noop' })));
@@ -60,12 +62,12 @@ const pools = {
 };
 
 /** A pool case: `task` (an export of pool-tasks.mjs) N times per repetition. */
-function poolCase({ name, task }) {
+function poolCase({ name, task, workers = 2 }) {
   return {
-    name, unit: 'tasks/s', metric: 'tasks', threads: WORKERS + 1, better: 'higher',
+    name, unit: 'tasks/s', metric: 'tasks', threads: workers + 1, better: 'higher',
     impls: ['wasm-ipc', 'piscina', 'tinypool'],
     async prepare(impl) {
-      const pool = await pools[impl]();
+      const pool = await pools[impl](workers);
       const n = N[name][impl];
       let r = 0;
       return {
@@ -100,6 +102,7 @@ function poolCase({ name, task }) {
 
 export const cases = [
   poolCase({ name: 'pool-noop', task: 'noop' }),
+  poolCase({ name: 'pool-noop-8', task: 'noop', workers: 8 }),
   poolCase({ name: 'pool-cpu-1ms', task: 'spin1ms' }),
 ];
 
