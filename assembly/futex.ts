@@ -73,6 +73,17 @@ export function spinWhile(addr: usize, expected: i32, mask: i32 = -1): bool {
   return false;
 }
 
+/**
+ * Spin while the word equals `expected` for at least `rounds` re-reads (within this thread's
+ * ceiling): for waits whose end is expected soon whatever the adaptive budget learnt from the
+ * thread's other waits, a call's reply above all. True if it changed.
+ */
+export function spinAtLeast(addr: usize, expected: i32, rounds: i32): bool {
+  const limit = max(spinLimit, min(rounds, spinMax));
+  for (let i = 0; i < limit; i++) if (atomic.load<i32>(addr) != expected) return true;
+  return false;
+}
+
 const BRIEF: i32 = 100;
 
 /**

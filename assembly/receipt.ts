@@ -50,7 +50,10 @@ import { RETRY_LIMIT } from './guard';
 import { selfTid } from './local';
 import { slotOf, heldOwner, S_ACKS, S_SENT, S_HELD, S_FREEING } from './slots';
 import { msgNode, N_DATA } from './message';
-import { spinWhile, park, deadlineFrom, NOT_EQUAL } from './futex';
+import { spinAtLeast, park, deadlineFrom, NOT_EQUAL } from './futex';
+
+/** A call's reply comes within microseconds: its caller spins this long (~15 us) before it parks. */
+const CALL_SPIN: i32 = 16384;
 
 export const QUEUED: u32 = 0;
 export const RECEIVED: u32 = 1;
@@ -117,11 +120,11 @@ export function receipt_state(r: usize): u32 { return atomic.load<u32>(r, R_STAT
 
 /**
  * The sender blocks while r's state is `state` (the futex codes: 0 woken, 1 not equal, 2 timed
- * out): it spins first, then raises R_WAIT and parks.
+ * out): it spins first (CALL_SPIN at least), then raises R_WAIT and parks.
  */
 export function receipt_wait(r: usize, state: u32, timeoutMs: f64): i32 {
   const addr = r + R_STATE;
-  if (spinWhile(addr, <i32>state)) return NOT_EQUAL;
+  if (spinAtLeast(addr, <i32>state, CALL_SPIN)) return NOT_EQUAL;
   atomic.store<u32>(r, 1, R_WAIT);
   return park(addr, <i32>state, deadlineFrom(timeoutMs));
 }
