@@ -108,6 +108,28 @@ function getStr(): string {
   return String.fromCharCode.apply(null, codes);
 }
 
+/**
+ * A method or task name (and any string value of up to 32 code units): the same string object
+ * as last time for the same code units. A fresh string used as a property key is first looked
+ * up in V8's string table, every call; a name seen before skips that (and the string's making).
+ */
+const names = new Map<number, string>();
+const codes = new Array<number>(MAX_STR);
+function getName(): string {
+  const len = u16();
+  let h = len;
+  for (let i = 0; i < len; i++) { codes[i] = u16(); h = Math.imul(h ^ codes[i]!, 0x01000193); }
+  const known = names.get(h);
+  if (known !== undefined && known.length === len) {
+    let same = true;
+    for (let i = 0; i < len && same; i++) same = known.charCodeAt(i) === codes[i];
+    if (same) return known;
+  }
+  const s = String.fromCharCode.apply(null, codes.slice(0, len));
+  if (names.size < 1024) names.set(h, s);
+  return s;
+}
+
 function get(): unknown {
   const tag = src[at++];
   switch (tag) {
@@ -117,7 +139,7 @@ function get(): unknown {
     case TRUE: return true;
     case I32: at += 4; return src[at - 4]! | (src[at - 3]! << 8) | (src[at - 2]! << 16) | (src[at - 1]! << 24);
     case F64: for (let k = 0; k < 8; k++) f64bytes[k] = src[at++]!; return f64[0];
-    case STR: return getStr();
+    case STR: return src[at]! + (src[at + 1]! << 8) <= 32 ? getName() : getStr();
     case ARR: {
       const a = new Array(src[at++]);
       for (let i = 0; i < a.length; i++) a[i] = get();
@@ -134,7 +156,7 @@ function unframe(b: Uint8Array): unknown {
     case OK: return { ok: get() };
     case VALUE: return get();
     case REQUEST: {
-      const i = getStr(), m = getStr();
+      const i = getStr(), m = getName();
       const a = new Array(src[at++]);
       for (let k = 0; k < a.length; k++) a[k] = get();
       return { i, m, a };
