@@ -1,6 +1,6 @@
 // A worker pool's worker side: the loop ts/pool-worker.ts (dist/*/pool-worker.js) runs. It
-// says hello, then takes tasks from the task channel until a STOP, and runs each one if
-// it was not withdrawn meanwhile; an async task also ends at its abort or timeout.
+// says hello, then takes batches of tasks from the task channel until a STOP, and runs each
+// task if it was not withdrawn meanwhile; an async task also ends at its abort or timeout.
 import { Runtime } from './runtime';
 import type { Channel } from './channel';
 import type { SharedRegion } from './shm';
@@ -11,7 +11,7 @@ import { rpcCodec } from './rpc-codec';
 import { parkOn } from './wait';
 import { now, isNode } from './platform';
 import { checkSerializable, failure, scalar, type Reply } from './rpc';
-import { HELLO, STOP, type WorkerData } from './pool-workers';
+import { HELLO, STOP, BATCH_MAX, pack, unpack, type WorkerData } from './pool-workers';
 import { profiling, mark, Step } from './profile';
 
 // The running task's signal, on globalThis: the task module may import another copy of the
@@ -32,6 +32,7 @@ export function taskSignal(): AbortSignal {
  * burst, not per task (the eventcount wakes only a parked waiter).
  */
 const SPIN_ROUNDS = 512;
+const LONG_MS = 0.05;
 
 export async function runPoolWorker(): Promise<void> {
   const rt = await Runtime.attach();
@@ -46,40 +47,56 @@ export async function runPoolWorker(): Promise<void> {
   const core = seg.core;
   const base = table.dataOffset;
   core.thread_spin_max(SPIN_ROUNDS);
-  results.send(rpcCodec.encode([HELLO, d.index, rt.threadId, 0]));
-  for (;;) {
+  results.send(pack([rpcCodec.encode([HELLO, d.index, rt.threadId, 0])]));
+  // Results go back in batches too: at the end of each task batch, before awaiting an async
+  // task (so that finished ones are not held back by it), after a task that ran longer than
+  // LONG_MS (batching pays for tiny tasks only), and every BATCH_MAX results.
+  let done: Uint8Array[] = [];
+  const flush = (): void => {
+    if (done.length === 0) return;
+    results.send(pack(done));
+    done = [];
+    if (profiling) mark(Step.send);
+  };
+  for (let stop = false; !stop;) {
     let bytes = tasks.tryRecv();
     if (bytes !== undefined) { if (profiling) mark(Step.recv); } else {
       if (profiling) mark(Step.idle);
       bytes = tasks.recv();
       if (profiling) mark(Step.idle);
     }
-    const [id, name, args, timeout] = rpcCodec.decode(bytes) as [number, string, unknown[], number];
+    const batch = unpack(bytes) as [number, string, unknown[], number][];
     if (profiling) mark(Step.decode);
-    if (id === STOP) break;
-    if (core.task_start(base, d.mask, id, d.index, Date.now() - d.epoch) !== 1) continue;   // withdrawn
-    started.add(1);
-    const t0 = now();
-    let controller: AbortController | undefined;
-    slot[SIGNAL] = () => (controller ??= new AbortController()).signal;
-    let reply: Reply;
-    try {
-      const fn = mod[name];
-      if (typeof fn !== 'function') throw new TypeError(`unknown task "${name}": the pool's module exports no such function`);
-      let r: unknown;
-      try { r = fn(...args); } finally { slot[SIGNAL] = undefined; }
-      if (r instanceof Promise) r = await settleOrAbort(r, seg, core.task_state_addr(base, d.mask, id), timeout, () => (controller ??= new AbortController()));
-      if (!scalar(r)) checkSerializable(r, () => `task "${name}": its result`);
-      reply = { ok: r };
-    } catch (e) {
-      reply = failure(e);
+    for (const [id, name, args, timeout] of batch) {
+      if (id === STOP) { stop = true; break; }
+      if (core.task_start(base, d.mask, id, d.index, Date.now() - d.epoch) !== 1) continue;   // withdrawn
+      started.add(1);
+      const t0 = now();
+      let controller: AbortController | undefined;
+      slot[SIGNAL] = () => (controller ??= new AbortController()).signal;
+      let reply: Reply;
+      try {
+        const fn = mod[name];
+        if (typeof fn !== 'function') throw new TypeError(`unknown task "${name}": the pool's module exports no such function`);
+        let r: unknown;
+        try { r = fn(...args); } finally { slot[SIGNAL] = undefined; }
+        if (r instanceof Promise) {
+          flush();
+          r = await settleOrAbort(r, seg, core.task_state_addr(base, d.mask, id), timeout, () => (controller ??= new AbortController()));
+        }
+        if (!scalar(r)) checkSerializable(r, () => `task "${name}": its result`);
+        reply = { ok: r };
+      } catch (e) {
+        reply = failure(e);
+      }
+      const ok = 'ok' in reply ? 1 : 0;
+      if (profiling) mark(Step.run);
+      const ran = now() - t0;
+      done.push(rpcCodec.encode([id, ok, ok ? (reply as { ok: unknown }).ok : reply, ran]));
+      if (profiling) mark(Step.replyEncode);
+      if (done.length === BATCH_MAX || ran > LONG_MS) flush();
     }
-    const ok = 'ok' in reply ? 1 : 0;
-    if (profiling) mark(Step.run);
-    const out = rpcCodec.encode([id, ok, ok ? (reply as { ok: unknown }).ok : reply, now() - t0]);
-    if (profiling) mark(Step.replyEncode);
-    results.send(out);
-    if (profiling) mark(Step.send);
+    flush();
   }
   rt.close();
   // exit even if the task module left handles open (timers, channels)

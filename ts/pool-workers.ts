@@ -16,6 +16,42 @@ export interface WorkerData {
 
 export const STOP = -1;                  // a task id that tells a worker to exit
 export const HELLO = -1;                 // a result id: a worker says which thread it is
+export const BATCH_MAX = 64;             // tasks (results) in one batch at most
+
+/**
+ * A batch: several tasks (or results), each encoded on its own (rpcCodec), in one channel
+ * message and one core call, with one receipt and one wake-up. [count u32][length u32 ×
+ * count][the encodings, one after another].
+ */
+export function pack(items: readonly Uint8Array[]): Uint8Array {
+  let size = 4 + 4 * items.length;
+  for (const b of items) size += b.length;
+  const out = new Uint8Array(size);
+  const n = items.length;
+  out[0] = n; out[1] = n >>> 8; out[2] = n >>> 16; out[3] = n >>> 24;
+  let at = 4 + 4 * n;
+  for (let i = 0; i < n; i++) {
+    const b = items[i]!, len = b.length, h = 4 + 4 * i;
+    out[h] = len; out[h + 1] = len >>> 8; out[h + 2] = len >>> 16; out[h + 3] = len >>> 24;
+    out.set(b, at);
+    at += len;
+  }
+  return out;
+}
+
+const u32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+
+/** The items of a batch, decoded, in order. */
+export function unpack(batch: Uint8Array): unknown[] {
+  const n = u32(batch, 0);
+  const out = new Array<unknown>(n);
+  for (let i = 0, at = 4 + 4 * n; i < n; i++) {
+    const len = u32(batch, 4 + 4 * i);
+    out[i] = rpcCodec.decode(batch.subarray(at, at + len));
+    at += len;
+  }
+  return out;
+}
 
 // ---- main side ----
 
@@ -111,7 +147,7 @@ export class PoolWorkers {
 
   /** close(): a STOP to each worker through the task channel, then wait until they exited. */
   async stop(tasks: Channel<Uint8Array>): Promise<void> {
-    const stops = this.#slots.map(() => rpcCodec.encode([STOP, '', [], -1]));
+    const stops = this.#slots.map(() => pack([rpcCodec.encode([STOP, '', [], -1])]));
     for (const s of stops) await tasks.sendAsync(s);
     await Promise.all(this.#slots.map((w) => w && exited(w.worker)));
   }

@@ -1,11 +1,14 @@
 // WorkerPool: tasks to a pool of workers through shared memory, in Node and browsers.
 //
 // Tasks go through one MPMC channel, results come back through another, both in the RPC
-// wire format (rpc-codec.ts: a frame for small scalars, msgpack for the rest).
-// Idle workers park in a blocking receive (a futex: no polling). Each task is sent with a
-// receipt (assembly/receipt.ts), which the core settles inside the take with the taking
-// thread's id: when a worker dies, exactly the tasks it had taken (running, or taken a
-// moment before its death) fail, and the others stay queued for the rest. A task table
+// wire format (rpc-codec.ts: a frame for small scalars, msgpack for the rest), in batches
+// (pool-workers.ts pack): tasks submitted together leave as one message of up to BATCH_MAX,
+// as many as the tasks' average run time makes worth it (tiny tasks: 64, a task of 50 µs or
+// more: 1, so that long tasks still spread over the workers). Idle workers park in a
+// blocking receive (a futex: no polling). Each batch is sent with a receipt
+// (assembly/receipt.ts), which the core settles inside the take with the taking thread's id:
+// when a worker dies, the task it was running fails, the tasks of its batch it had not
+// started are sent again (the task table says which), and the others stay queued. A task table
 // (assembly/pool.ts) lets a queued task be withdrawn, a running one be told to abort, and a
 // timeout be counted from the task's start. A worker that dies is replaced.
 //
@@ -21,7 +24,7 @@ import { rpcCodec } from './rpc-codec';
 import { abortReason } from './wait';
 import { now } from './platform';
 import { checkSerializable, scalar, unpack, type Reply } from './rpc';
-import { PoolWorkers, HELLO, type WorkerSlot } from './pool-workers';
+import { PoolWorkers, HELLO, BATCH_MAX, pack, unpack as unpackBatch, type WorkerSlot } from './pool-workers';
 import { PoolCounters, type PoolStats } from './pool-stats';
 import { profiling, begin, mark, Step } from './profile';
 
@@ -57,12 +60,16 @@ interface Pending {
   bytes: Uint8Array;
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  receipt: number;                // 0 until sent
+  batch?: Batch;                  // undefined until sent
+  entered: boolean;               // its table entry is already its own (QUEUED): sent again after its worker died, or back from a full ring
   queuedAt: number;
   timeout: number;                // -1: none
   signal?: AbortSignal;
   onAbort?: () => void;
 }
+
+/** Tasks sent together: one message, one receipt, dropped once every task has left the books. */
+interface Batch { receipt: number; open: number }
 
 const isUrl = (f: string): boolean => /^[a-z][a-z0-9+.-]*:/i.test(f);
 
@@ -81,7 +88,9 @@ export class WorkerPool {
   #base = 0;
   readonly #workers = new PoolWorkers((index, worker) => this.#died(index, worker));
   readonly #pending = new Map<number, Pending>();
-  readonly #overflow = new Fifo<Pending>();   // tasks the ring had no room for yet
+  readonly #overflow = new Fifo<Pending>();   // tasks not sent yet (waiting for a batch, or for room)
+  #pumpDue = false;
+  #avgRunMs = -1;                              // the tasks' run time (moving average; -1: none yet)
   #nextId = 0;
   #sent = 0;
   #withdrawn = 0;
@@ -165,14 +174,16 @@ export class WorkerPool {
     const bytes = rpcCodec.encode([id, name, args, timeout]);
     if (profiling) mark(Step.encode);
     const promise = new Promise<R>((resolve, reject) => {
-      const task: Pending = { id, name, bytes, resolve: resolve as (v: unknown) => void, reject, receipt: 0, queuedAt: now(), timeout, signal };
+      const task: Pending = { id, name, bytes, resolve: resolve as (v: unknown) => void, reject, batch: undefined, entered: false, queuedAt: now(), timeout, signal };
       this.#pending.set(id, task);
       if (signal) {
         task.onAbort = () => this.#abort(task);
         signal.addEventListener('abort', task.onAbort, { once: true });
       }
       if (profiling) mark(Step.submit);
-      if (this.#overflow.length > 0 || !this.#send(task)) this.#overflow.push(task);
+      this.#overflow.push(task);
+      if (this.#overflow.length >= this.#batchSize()) this.#pump();
+      else if (!this.#pumpDue) { this.#pumpDue = true; queueMicrotask(() => { this.#pumpDue = false; this.#pump(); }); }
       if (profiling) mark(Step.send);
       if (timeout >= 0) this.#watch();
     });
@@ -180,20 +191,34 @@ export class WorkerPool {
     return promise;
   }
 
-  /** Hand a task to the ring: false when the ring (or the table) has no room now. */
-  #send(task: Pending): boolean {
-    const core = this.#rt.segment().core;
-    if (core.task_busy(this.#base, TABLE - 1, task.id) === 1) return false;   // its entry still holds a task 2^16 ids older
-    core.task_queue(this.#base, TABLE - 1, task.id);
-    const receipt = this.#tasks.trySendTracked(task.bytes);
-    if (receipt === 0) { core.task_finish(this.#base, TABLE - 1, task.id); return false; }
-    task.receipt = receipt;
-    this.#sent++;
-    return true;
+  /** Tasks per batch: as many as fit in ~50 µs of the tasks' average run time (16 before any ran). */
+  #batchSize(): number {
+    const avg = this.#avgRunMs;
+    return avg < 0 ? 16 : Math.max(1, Math.min(BATCH_MAX, Math.floor(0.05 / Math.max(avg, 1e-6))));
   }
 
+  /** Send the unsent tasks, in batches, while the ring (and the table) has room. */
   #pump(): void {
-    for (let t = this.#overflow.peek(); t !== undefined && this.#send(t); t = this.#overflow.peek()) this.#overflow.shift();
+    if (this.#destroyed) return;
+    const core = this.#rt.segment().core;
+    const most = this.#batchSize();
+    for (;;) {
+      const batch: Pending[] = [];
+      for (let t = this.#overflow.peek(); t !== undefined && batch.length < most; t = this.#overflow.peek()) {
+        if (!t.entered && core.task_busy(this.#base, TABLE - 1, t.id) === 1) break;   // its entry still holds a task 2^16 ids older
+        if (!t.entered) core.task_queue(this.#base, TABLE - 1, t.id);
+        batch.push(this.#overflow.shift()!);
+      }
+      if (batch.length === 0) return;
+      const receipt = this.#tasks.trySendTracked(pack(batch.map((t) => t.bytes)));
+      if (receipt === 0) {   // no room: they stay first in line, their entries QUEUED
+        for (let i = batch.length - 1; i >= 0; i--) { batch[i]!.entered = true; this.#overflow.unshift(batch[i]!); }
+        return;
+      }
+      const b: Batch = { receipt, open: batch.length };
+      for (const t of batch) { t.batch = b; t.entered = false; }
+      this.#sent += batch.length;
+    }
   }
 
   /** Tasks waiting to start. */
@@ -226,7 +251,10 @@ export class WorkerPool {
   }
 
   #settle(bytes: Uint8Array): void {
-    const [id, ok, value, runMs] = rpcCodec.decode(bytes) as [number, number, unknown, number];
+    for (const r of unpackBatch(bytes)) this.#settleOne(r as [number, number, unknown, number]);
+  }
+
+  #settleOne([id, ok, value, runMs]: [number, number, unknown, number]): void {
     if (profiling) mark(Step.replyDecode);
     if (id === HELLO) { this.#workers.hello(ok, value as number); return; }   // [HELLO, index, tid]
     this.#rt.segment().core.task_finish(this.#base, TABLE - 1, id);
@@ -234,6 +262,7 @@ export class WorkerPool {
     if (!task) return;                                   // aborted or timed out meanwhile
     this.#forget(task);
     this.#counters.ended(task.queuedAt, runMs, ok !== 0);
+    this.#avgRunMs = this.#avgRunMs < 0 ? runMs : this.#avgRunMs * 0.9 + runMs * 0.1;
     if (ok) {
       task.resolve(value);
       if (profiling) mark(Step.settleTask);
@@ -244,11 +273,18 @@ export class WorkerPool {
     try { unpack(value as Reply); } catch (e) { task.reject(e); }
   }
 
-  /** A task leaves the books: its receipt dropped, its abort listener removed. */
+  /** A task leaves the books: its abort listener removed, its batch's receipt dropped with the batch's last task. */
   #forget(task: Pending): void {
     this.#pending.delete(task.id);
-    if (task.receipt !== 0) { this.#rt.segment().core.receipt_drop(task.receipt); task.receipt = 0; }
+    this.#leaveBatch(task);
     if (task.onAbort) task.signal!.removeEventListener('abort', task.onAbort);
+  }
+
+  #leaveBatch(task: Pending): void {
+    const b = task.batch;
+    if (b === undefined) return;
+    task.batch = undefined;
+    if (--b.open === 0) this.#rt.segment().core.receipt_drop(b.receipt);
   }
 
   #fail(task: Pending, error: unknown): void {
@@ -260,7 +296,7 @@ export class WorkerPool {
 
   #abort(task: Pending): void {
     if (!this.#pending.has(task.id)) return;
-    if (this.#overflow.remove(task)) { /* never sent */ }
+    if (this.#overflow.remove(task)) { if (task.entered) this.#rt.segment().core.task_finish(this.#base, TABLE - 1, task.id); }   // not sent (again)
     else if (this.#rt.segment().core.task_cancel(this.#base, TABLE - 1, task.id) === 1) this.#withdrawn++;
     this.#forget(task);
     this.#counters.failed();
@@ -281,19 +317,29 @@ export class WorkerPool {
     this.#checkDrain();
   }
 
-  /** The tasks a dead worker had taken (running, or taken a moment before its death) fail; queued ones stay for the others. */
+  /**
+   * A dead worker's tasks: the one it ran fails (or the ones that ran and whose results it
+   * had not sent yet); those of its batches it had not started are sent again, first in line;
+   * queued batches stay for the others.
+   */
   #failTasksOf(slot: WorkerSlot): void {
     const core = this.#rt.segment().core;
     const why = slot.timedOut ? 'timed out' : 'died';
+    const again: Pending[] = [];
     for (const task of [...this.#pending.values()]) {
-      if (task.receipt === 0 || core.receipt_state(task.receipt) === 0) continue;       // still queued: another worker takes it
-      if (core.receipt_receiver(task.receipt) !== slot.tid) continue;
-      if (why === 'timed out' && core.task_state(this.#base, TABLE - 1, task.id) === 2) {
+      const b = task.batch;
+      if (b === undefined || core.receipt_state(b.receipt) === 0) continue;       // not sent, or still queued: another worker takes it
+      if (core.receipt_receiver(b.receipt) !== slot.tid) continue;
+      const state = core.task_state(this.#base, TABLE - 1, task.id);
+      if (state === 1) { this.#leaveBatch(task); task.entered = true; this.#sent--; again.push(task); continue; }   // QUEUED: never started
+      if (why === 'timed out' && state === 2) {
         this.#fail(task, new TimeoutError(`task "${task.name}" ran past its timeout of ${task.timeout} ms (its worker was replaced)`, Status.TIMEOUT));
       } else {
         this.#fail(task, new DeadPeerError(`task "${task.name}": its worker (thread ${slot.tid}) died while running it`, Status.DEAD_PEER));
       }
     }
+    for (let i = again.length - 1; i >= 0; i--) this.#overflow.unshift(again[i]!);
+    this.#pump();
   }
 
   /** Synchronous tasks cannot be interrupted: past timeout + grace, their worker is terminated. */
@@ -385,6 +431,8 @@ class Fifo<T> {
   #head = 0;
   get length(): number { return this.#items.length - this.#head; }
   push(x: T): void { this.#items.push(x); }
+  /** Put x back first in line. */
+  unshift(x: T): void { if (this.#head > 0) this.#items[--this.#head] = x; else this.#items.unshift(x); }
   peek(): T | undefined { return this.#head < this.#items.length ? this.#items[this.#head] : undefined; }
   shift(): T | undefined {
     const x = this.#items[this.#head++];
