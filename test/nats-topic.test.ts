@@ -45,9 +45,16 @@ describe('bridged topic', () => {
     expect(await all.receiveAsync()).toEqual({ value: 'b', key: 7, lost: 0 });
     expect(await seven.receiveAsync()).toEqual({ value: 'b', key: 7, lost: 0 });
     await expect(seven.receiveAsync({ timeout: 100 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(seven.tryReceive()).toBeUndefined();                       // the try form: nothing here yet
+    await topic.publishAsync('c', { key: 7 });
+    let got = seven.tryReceive();
+    for (let t = 0; t < 100 && got === undefined; t++) { await new Promise((r) => setTimeout(r, 5)); got = seven.tryReceive(); }
+    expect(got).toEqual({ value: 'c', key: 7, lost: 0 });              // ... and once it came, without a wait
+    expect(await all.receiveAsync()).toEqual({ value: 'c', key: 7, lost: 0 });
     const waiting = all.receiveAsync();
     all.unsubscribe();
     await expect(waiting).rejects.toBeInstanceOf(ClosedError);
+    expect(() => all.tryReceive()).toThrow(ClosedError);
     seven.unsubscribe();
   });
 

@@ -17,7 +17,7 @@
 //   nats-topic-1x3  one publisher connection, three subscriber connections, 16-byte messages (a
 //                   fresh array each: the client keeps a reference until it writes it out);
 //                   msg/s published, until all three have all N.
-//     wasm-ipc:     bridge.topic().publish() / (await topic.subscribe()).receiveAsync()
+//     wasm-ipc:     bridge.topic().publish() / (await topic.subscribe()): tryReceive(), else await receiveAsync()
 //     nats.js:      nc.publish() / nc.subscribe() with a callback
 // Each repetition checks every message arrived exactly once (and in order where promised).
 import { Runtime, msgpackCodec } from '../../dist/node/index.js';
@@ -147,7 +147,11 @@ const topicCase = {
       conns.push(() => rt.close());
       const topic = a.topic('bench-topic');
       publish = (u8) => topic.publish(u8);
-      subscribers = (base) => subs.map(async (sub) => { let bad = 0; for (let i = 0; i < N; i++) { const { value } = await sub.receiveAsync(); if (u32(value, 0) !== base + i) bad++; } return bad; });
+      subscribers = (base) => subs.map(async (sub) => {
+        let bad = 0;
+        for (let i = 0; i < N; i++) { const { value } = sub.tryReceive() ?? await sub.receiveAsync(); if (u32(value, 0) !== base + i) bad++; }
+        return bad;
+      });
     } else {
       const a = await connect({ servers: s.url });
       conns.push(() => a.close());

@@ -137,6 +137,8 @@ export interface Waiter<V> { resolve(v: V): void; reject(e: unknown): void }
 
 /** Wait in `waiters` for the next value, until the deadline (TimeoutError) or the signal (its reason). */
 export function waitIn<V>(waiters: Waiter<V>[], deadline: number, signal: AbortSignal | undefined, what: string): Promise<V> {
+  // the common case, no timeout and no signal: nothing to clean up
+  if (deadline < 0 && signal === undefined) return new Promise<V>((resolve, reject) => { waiters.push({ resolve, reject }); });
   return new Promise<V>((resolve, reject) => {
     const w: Waiter<V> = { resolve: (v) => { cleanup(); resolve(v); }, reject: (e) => { cleanup(); reject(e); } };
     const give = (e: unknown): void => { const i = waiters.indexOf(w); if (i >= 0) { waiters.splice(i, 1); w.reject(e); } };

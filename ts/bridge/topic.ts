@@ -59,7 +59,7 @@ export class BridgedTopic<T = Uint8Array> {
   async subscribe(options: { key?: number } = {}): Promise<BridgedSubscription<T>> {
     this.#bridge.live(`${this.label}: subscribe()`);
     const key = options.key === undefined ? '*' : String(intOf(options.key, 'key', 0, 0xffff_ffff));
-    const sub = new BridgedSubscription<T>(this.#bridge, this.label, this.codec, `${this.#subject}.${key}`);
+    const sub = new BridgedSubscription<T>(this.#bridge, this.label, this.codec, `${this.#subject}.${key}`, options.key);
     await this.#bridge.nc.flush();
     return sub;
   }
@@ -72,11 +72,11 @@ export class BridgedSubscription<T> {
   readonly #forget: () => void;
   #closed = false;
 
-  constructor(bridge: Bridge, private readonly label: string, codec: Codec<T>, subject: string) {
+  constructor(bridge: Bridge, private readonly label: string, codec: Codec<T>, subject: string, only?: number) {
     this.#sub = bridge.nc.subscribe(subject, {
       callback: (err, m) => {
         if (err) { this.#end(); return; }
-        const key = Number(m.subject.slice(m.subject.lastIndexOf('.') + 1));
+        const key = only ?? Number(m.subject.slice(m.subject.lastIndexOf('.') + 1));
         const msg = { value: codec.decode(m.data), key, lost: 0 };
         const w = this.#waiters.shift();
         if (w) w.resolve(msg); else this.#queue.push(msg);
@@ -84,6 +84,13 @@ export class BridgedSubscription<T> {
     });
     void this.#sub.closed.then(() => this.#end());
     this.#forget = bridge.own(this);
+  }
+
+  /** A message already here, or undefined (ClosedError once unsubscribed and drained), as the local tryReceive(). */
+  tryReceive(): BridgedTopicMessage<T> | undefined {
+    const ready = this.#queue.shift();
+    if (ready === undefined && this.#closed) throw new ClosedError(`${this.label}: unsubscribed`, -3);
+    return ready;
   }
 
   /** The next message (TimeoutError after options.timeout; ClosedError once unsubscribed). */
