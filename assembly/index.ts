@@ -50,5 +50,5 @@ export {
 export { receipt_new, receipt_state, receipt_wait, receipt_prepare, receipt_receiver, receipt_take_reply, receipt_drop, receipt_ack, receipt_ack_from, receipt_last, receipt_reply_node } from './receipt';
 export { ev_set, ev_reset, ev_is_set, ev_manual, ev_try, ev_wait } from './event';
 export { fp_acquire, fp_publish, fp_next, fp_release, fp_data, fp_meta, fp_meta_len, fp_slots, fp_frame_size, fp_meta_size, fp_state, fp_event, fp_wait } from './framepool';
-export { topic_publish, topic_subscribe, topic_unsubscribe, topic_recv, topic_last_lost, topic_last_key, topic_event, topic_wait, topic_policy, topic_size, topic_max_message } from './topic';
+export { topic_publish, topic_subscribe, topic_subscribers, topic_unsubscribe, topic_recv, topic_last_lost, topic_last_key, topic_event, topic_wait, topic_policy, topic_size, topic_max_message } from './topic';
 export { task_queue, task_start, task_cancel, task_state_addr, task_state, task_worker, task_start_ms, task_finish, task_busy } from './pool';

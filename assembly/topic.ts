@@ -203,6 +203,14 @@ export function topic_subscribe(obj: usize, filter: i32, key: u32): i32 {
   return E_LIMIT;
 }
 
+/** Active subscribers now (a scan of the table: a value only, as it was a moment ago). */
+export function topic_subscribers(obj: usize): i32 {
+  if (!valid(obj)) return E_CORRUPT;
+  let n = 0;
+  for (let i: u32 = 0; i < SUBS; i++) if ((atomic.load<u32>(sub(obj, i), SB_FLAGS) & ACTIVE) != 0) n++;
+  return n;
+}
+
 /** Leave: OK, or E_PERM if the entry is not this thread's. */
 export function topic_unsubscribe(obj: usize, i: u32): i32 {
   if (i >= SUBS || atomic.load<u32>(sub(obj, i), SB_TID) != selfTid) return E_PERM;

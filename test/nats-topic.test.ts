@@ -58,6 +58,53 @@ describe('bridged topic', () => {
     seven.unsubscribe();
   });
 
+  it('subscribers of this process take its messages from shared memory, other processes by NATS; each message once', async () => {
+    const near = await Bridge.connect(rt, { servers: server.url });      // another bridge of this segment: another thread of this process
+    const farRt = await Runtime.create({ size: 1 << 20 });
+    const far = await Bridge.connect(farRt, { servers: server.url });    // another segment: another process
+    try {
+      const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+      const mine = await near.topic<number>('fast', { codec: 'json' }).subscribe();
+      const theirs = await far.topic<number>('fast', { codec: 'json' }).subscribe();
+      const topic = bridge.topic<number>('fast', { codec: 'json' });
+      const N = 300;                                                     // more than the 256 the segment keeps unread
+      for (let i = 0; i < N; i++) topic.publish(i);
+      await bridge.nc.flush();
+      const farGot: number[] = [];
+      for (let i = 0; i < N; i++) farGot.push((await theirs.receiveAsync({ timeout: 5000 })).value);
+      expect(farGot).toEqual(range(0, N));                                // by NATS: all of them
+      // this process's subscriber had them from shared memory: the ring overwrote the oldest
+      // (counted, as locally), the rest came once and in order, and the NATS copies were dropped
+      expect(await mine.receiveAsync()).toEqual({ value: N - 256, key: 0, lost: N - 256 });
+      const rest: number[] = [];
+      for (let m = mine.tryReceive(); m !== undefined; m = mine.tryReceive()) rest.push(m.value);
+      expect(rest).toEqual(range(N - 255, N));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(mine.tryReceive()).toBeUndefined();
+      // another process's message reaches this one by NATS, once
+      far.topic<number>('fast', { codec: 'json' }).publish(-1);
+      await far.nc.flush();
+      expect(await mine.receiveAsync({ timeout: 5000 })).toEqual({ value: -1, key: 0, lost: 0 });
+      // a message over the 2 KiB that shared memory carries goes by NATS, to this process too
+      const words = await near.topic<string>('big', { codec: 'string' }).subscribe();
+      const big = 'x'.repeat(3000);
+      bridge.topic<string>('big', { codec: 'string' }).publish(big, { key: 3 });
+      expect(await words.receiveAsync({ timeout: 5000 })).toEqual({ value: big, key: 3, lost: 0 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(words.tryReceive()).toBeUndefined();
+      // a wait that a local message ends leaves no stray waiter behind: the next NATS message is not lost
+      const waiting = mine.receiveAsync({ timeout: 5000 });
+      topic.publish(7);
+      expect(await waiting).toEqual({ value: 7, key: 0, lost: 0 });
+      far.topic<number>('fast', { codec: 'json' }).publish(8);
+      expect(await mine.receiveAsync({ timeout: 5000 })).toEqual({ value: 8, key: 0, lost: 0 });
+    } finally {
+      await near.close();
+      await far.close();
+      farRt.close();
+    }
+  });
+
   it('bad input: names, keys, sizes over max_payload', () => {
     expect(() => bridge.topic('a.b')).toThrow(TypeError);
     expect(() => bridge.topic('news*')).toThrow(TypeError);

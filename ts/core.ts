@@ -188,6 +188,7 @@ export interface Core {
   task_busy(table: number, mask: number, id: number): number;
   topic_publish(obj: number, src: number, len: number, key: number): number;
   topic_subscribe(obj: number, filter: number, key: number): number;
+  topic_subscribers(obj: number): number;
   topic_unsubscribe(obj: number, i: number): number;
   topic_recv(obj: number, i: number, dst: number, cap: number): number;
   topic_last_lost(): number;

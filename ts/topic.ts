@@ -49,6 +49,9 @@ export class Topic<T = Uint8Array> extends IpcObject {
   }
 
   /** Publish to every subscriber; policy 'block' waits while a subscriber is a full ring behind. */
+  /** Active subscribers now, of every thread (as it was a moment ago). */
+  get subscribers(): number { this.live(); return check(this.core.topic_subscribers(this.offset), this.label); }
+
   publish(value: T, options: { key?: number; timeout?: number } = {}): void {
     this.live();
     const key = checkKey(options.key ?? 0);
@@ -137,10 +140,15 @@ export class Subscription<T> {
 
   tryReceive(): TopicMessage<T> | undefined { return this.#try(); }
 
-  async receiveAsync(options?: WaitOptions): Promise<TopicMessage<T>> {
+  /**
+   * The next message, without blocking the thread. `spin: false` parks at once instead of
+   * spinning for a message first: for an event loop with other work (wasm-ipc/nats waits on
+   * a topic and a NATS subscription at once).
+   */
+  async receiveAsync(options?: WaitOptions & { spin?: boolean }): Promise<TopicMessage<T>> {
     const { deadline, signal } = checkWaitOptions(options);
     let got: TopicMessage<T> | undefined;
-    await untilEventAsync(this.#seg, this.#seg.core.topic_event(this.topic.offset, PUBLISHED), () => (got = this.#try()) !== undefined, `${this.topic.label}: receiveAsync()`, deadline, signal);
+    await untilEventAsync(this.#seg, this.#seg.core.topic_event(this.topic.offset, PUBLISHED), () => (got = this.#try()) !== undefined, `${this.topic.label}: receiveAsync()`, deadline, signal, undefined, options?.spin ?? true);
     return got!;
   }
 

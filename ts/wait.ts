@@ -71,11 +71,15 @@ export function parkArmed(seg: Segment, deadline: number, signal?: AbortSignal):
   return parkOn(seg, seg.core.wait_addr(), seg.core.wait_value(), deadline, signal);
 }
 
-/** Wait without blocking while the word at addr reads value (one wake-up, possibly spurious). */
-export async function parkOn(seg: Segment, addr: number, value: number, deadline: number, signal?: AbortSignal): Promise<Parked> {
+/**
+ * Wait without blocking while the word at addr reads value (one wake-up, possibly spurious).
+ * It spins first (the thread's budget), unless `spin` is false: an event loop with other
+ * work to do (a network client's) must not be held up by a spin.
+ */
+export async function parkOn(seg: Segment, addr: number, value: number, deadline: number, signal?: AbortSignal, spin = true): Promise<Parked> {
   if (signal?.aborted) return 'aborted';
   const core = seg.core;
-  if (core.futex_spin(addr, value) === 1) return 'woken';
+  if (spin && core.futex_spin(addr, value) === 1) return 'woken';
   const left = deadline < 0 ? -1 : deadline - now();
   if (deadline >= 0 && left <= 0) return 'timeout';
   if (!signal) {
@@ -147,9 +151,9 @@ export function untilEvent(seg: Segment, event: number, wait: (seen: number, ms:
   }
 }
 
-/** The async form of untilEvent. `parked(+1/-1)` brackets each park (a queue counts blocked receivers). */
+/** The async form of untilEvent. `parked(+1/-1)` brackets each park (a queue counts blocked receivers); `spin` as parkOn's. */
 export async function untilEventAsync(seg: Segment, event: number, attempt: () => boolean, what: string,
-  deadline: number, signal?: AbortSignal, parked?: (delta: number) => void): Promise<void> {
+  deadline: number, signal?: AbortSignal, parked?: (delta: number) => void, spin = true): Promise<void> {
   const core = seg.core;
   for (;;) {
     const seen = core.ec_seq(event);
@@ -159,7 +163,7 @@ export async function untilEventAsync(seg: Segment, event: number, attempt: () =
     if (word === -1) continue;
     parked?.(1);
     let outcome: Parked;
-    try { outcome = await parkOn(seg, event, word, deadline, signal); } finally { parked?.(-1); }
+    try { outcome = await parkOn(seg, event, word, deadline, signal, spin); } finally { parked?.(-1); }
     if (outcome === 'aborted') throw abortReason(signal);
     if (outcome === 'timeout') {
       if (attempt()) return;

@@ -17,7 +17,9 @@
 //   nats-topic-1x3  one publisher connection, three subscriber connections, 16-byte messages (a
 //                   fresh array each: the client keeps a reference until it writes it out);
 //                   msg/s published, until all three have all N.
-//     wasm-ipc:     bridge.topic().publish() / (await topic.subscribe()): tryReceive(), else await receiveAsync()
+//     wasm-ipc:     bridge.topic().publish() / (await topic.subscribe()): tryReceive(), else await receiveAsync();
+//                   each bridge on a runtime of its own (four segments, as four processes: the
+//                   bridges of one segment would hand the messages over in shared memory)
 //     nats.js:      nc.publish() / nc.subscribe() with a callback
 // Each repetition checks every message arrived exactly once (and in order where promised).
 import { Runtime, msgpackCodec } from '../../dist/node/index.js';
@@ -135,16 +137,18 @@ const topicCase = {
     const conns = [];
     let publish, subscribers;   // subscribers: () => Promise<bad count>[] for one repetition
     if (impl === 'wasm-ipc') {
-      const rt = await Runtime.create({ size: 1 << 20 });
-      const a = await Bridge.connect(rt, { servers: s.url });
+      // a runtime per connection, as four processes would have: one runtime's bridges share
+      // its segment, and their subscribers would take the messages from shared memory
+      const rts = await Promise.all([0, 1, 2, 3].map(() => Runtime.create({ size: 4 << 20 })));
+      const a = await Bridge.connect(rts[0], { servers: s.url });
       conns.push(() => a.close());
       const subs = [];
-      for (let k = 0; k < 3; k++) {
-        const b = await Bridge.connect(rt, { servers: s.url });
+      for (let k = 1; k <= 3; k++) {
+        const b = await Bridge.connect(rts[k], { servers: s.url });
         conns.push(() => b.close());
         subs.push(await b.topic('bench-topic').subscribe());
       }
-      conns.push(() => rt.close());
+      conns.push(() => { for (const rt of rts) rt.close(); });
       const topic = a.topic('bench-topic');
       publish = (u8) => topic.publish(u8);
       subscribers = (base) => subs.map(async (sub) => {

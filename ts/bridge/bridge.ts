@@ -11,14 +11,17 @@
 // Only the thread that connected uses the connection: bridged objects are handles of this
 // thread (a worker thread that needs one connects a bridge of its own). Local objects
 // (`rt.channel(...)` and the rest) are never touched by the bridge: a message between two
-// threads of one process through a local object stays in shared memory.
+// threads of one process through a local object stays in shared memory. Every bridge on one
+// runtime's segment (the threads of one process) shares one `origin`, kept in the segment:
+// a bridged topic hands its messages to the subscribers of the same segment through shared
+// memory, and their NATS subscriptions drop the copies that came from their own origin.
 //
 // When the connection drops, every pending call (bridged RPC, pool task) fails at once with
 // DeadPeerError (its request or its reply may be lost with the connection); sends and
 // receives of JetStream-backed kinds keep retrying until they succeed or their own timeout.
 import { connect, nuid, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { ClosedError, DeadPeerError, type Runtime } from '../index';
+import { ClosedError, DeadPeerError, type AtomicInt64, type Runtime } from '../index';
 import { checkName, errorFrom, HEADROOM } from './naming';
 import { BridgedChannel, type BridgedChannelOptions } from './channel';
 import { BridgedPort } from './port';
@@ -55,6 +58,8 @@ export class Bridge {
   readonly #objects = new Set<Closable>();
   readonly #onDrop = new Set<(e: Error) => void>();
   #closed = false;
+  #origin: AtomicInt64 | undefined;
+  #originBytes: Uint8Array | undefined;
 
   private constructor(rt: Runtime, nc: NatsConnection, jsm: JetStreamManager, prefix: string, replicas: number) {
     this.rt = rt;
@@ -87,6 +92,22 @@ export class Bridge {
       await nc.close();
       throw errorFrom(e, `Bridge.connect(${list.join(', ')}): JetStream (is the server started with -js?)`);
     }
+  }
+
+  /**
+   * 8 bytes naming this runtime's segment (the same for every bridge of its threads, never
+   * all zero): made once, at random, in the segment itself, by whichever bridge asks first.
+   */
+  get origin(): Uint8Array {
+    if (this.#originBytes === undefined) {
+      const word = this.#origin = this.rt.atomic64(`${this.prefix}.nats.origin`);
+      const mine = (BigInt(Math.floor(Math.random() * 2 ** 32)) << 32n) | BigInt(Math.floor(Math.random() * 2 ** 32)) | 1n;
+      const was = word.compareExchange(0n, mine);
+      const v = was === 0n ? mine : was;
+      this.#originBytes = new Uint8Array(8);
+      new DataView(this.#originBytes.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+    }
+    return this.#originBytes;
   }
 
   /** The largest payload the server accepts, less room for headers. */
@@ -151,6 +172,7 @@ export class Bridge {
     this.#closed = true;
     for (const o of [...this.#objects]) { try { await o.dispose(); } catch { /* closing anyway */ } }
     this.#objects.clear();
+    this.#origin?.dispose();
     try { await this.nc.drain(); } catch { await this.nc.close().catch(() => {}); }
   }
 
