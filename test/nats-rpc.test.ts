@@ -4,7 +4,7 @@
 // currentCall().signal, bad arguments, and the server stopped while calls are pending.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Runtime, DeadPeerError, TimeoutError, WouldBlockError, callOptions } from '../dist/node/index.js';
-import { Bridge, wrap } from '../dist/node/nats.js';
+import { Bridge, wrap, expose } from '../dist/node/nats.js';
 import { startServer, forkChild, kill9, until, type NatsServer, type Child } from './nats/setup';
 
 interface Api { add(a: number, b: number): number; whoami(): number; fail(): never; slow(ms: number): string }
@@ -118,6 +118,46 @@ describe('bridged RPC, the server stopped under traffic', () => {
       rt2.close();
       await s2?.stop();
       await s.stop();
+    }
+  });
+});
+
+describe('bridged RPC and ports, the local fast path', () => {
+  it('a caller and an exposer of one process talk through shared memory: with the NATS server gone too', async () => {
+    const s = await startServer();
+    const rtL = await Runtime.create({ size: 1 << 20 });
+    const serving = await Bridge.connect(rtL, { servers: s.url, name: 'local-exposer' });    // one thread of this process
+    const calling = await Bridge.connect(rtL, { servers: s.url, name: 'local-caller' });     // another bridge of the same segment
+    const rtFar = await Runtime.create({ size: 1 << 20 });
+    const far = await Bridge.connect(rtFar, { servers: s.url, name: 'far-caller' });         // another process's
+    let stopped = false;
+    try {
+      const api = { add: (a: number, b: number) => a + b, fail: () => { throw new RangeError('nope'); } };
+      const exposed = expose(api, serving.port('svc'));
+      const echo = serving.port<string>('echo', { codec: 'string' });
+      void (async () => { for await (const m of echo) if (m.owed) m.reply(`echo ${m.value}`); })();
+      await serving.nc.flush();
+      const near = wrap<typeof api>(calling.port('svc'));
+      const far1 = wrap<typeof api>(far.port('svc'));
+      expect(await near.add(1, 2)).toBe(3);
+      expect(await far1.add(3, 4)).toBe(7);                               // the far one by NATS
+      await s.stop();
+      stopped = true;
+      // NATS is gone: the far caller cannot reach the exposer, this process's caller still does
+      await expect(far1.add(1, 1, callOptions({ timeout: 300 }))).rejects.toBeInstanceOf(Error);
+      const sums = await Promise.all(Array.from({ length: 200 }, (_, i) => near.add(i, 1)));
+      expect(sums).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      await expect(near.fail()).rejects.toThrow('nope');                  // remote errors as ever
+      const port = calling.port<string>('echo', { codec: 'string' });
+      expect(await port.callAsync('hi', { timeout: 5000 })).toBe('echo hi');
+      // the exposer stops: its local port goes, and calls go by NATS again (down: they fail)
+      exposed.stop();
+      await expect(near.add(1, 1, callOptions({ timeout: 300 }))).rejects.toBeInstanceOf(Error);
+    } finally {
+      for (const b of [serving, calling, far]) await Promise.race([b.close(), new Promise((r) => setTimeout(r, 2000))]);
+      rtL.close();
+      rtFar.close();
+      if (!stopped) await s.stop();
     }
   });
 });

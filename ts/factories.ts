@@ -59,6 +59,8 @@ export interface ChannelOptions<T = unknown> extends OpenOptions {
 export interface PortOptions<T = unknown> extends OpenOptions {
   /** Most messages queued before senders block (Mach's limit, 65536, by default). */
   backlog?: number;
+  /** false: open an existing port only (NotFoundError if there is none), never make one. Default true. */
+  create?: boolean;
   codec?: CodecName | Codec<T>;
 }
 
@@ -237,7 +239,8 @@ export abstract class ObjectFactories {
   port<T = Uint8Array>(name?: string, options: PortOptions<T> = {}): Port<T> {
     const codec = resolveCodec(options.codec as CodecName | Codec<T> | undefined);
     const backlog = checkInt(options.backlog ?? 65536, 'backlog', 1, 65536);
-    const port = openObject(this, Kind.port, name, options, true, [backlog]) as Port<T>;
+    if (options.create === false && name === undefined) throw new TypeError('port(): create: false needs a name');
+    const port = openObject(this, Kind.port, name, options, options.create ?? true, [backlog]) as Port<T>;
     port.codec = codec;
     return port;
   }

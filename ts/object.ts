@@ -112,9 +112,9 @@ export abstract class IpcObject {
   }
 
   /** The async form over an eventcount (queues, ports, topics, frame pools), tracked: see untilEventAsync. */
-  protected untilAsync(event: number, attempt: () => boolean, what: string, options: WaitOptions | undefined, parked?: (delta: number) => void): Promise<void> {
+  protected untilAsync(event: number, attempt: () => boolean, what: string, options: WaitOptions | undefined, parked?: (delta: number) => void, spin = true): Promise<void> {
     const { deadline, signal } = checkWaitOptions(options);
-    return this.tracked(() => untilEventAsync(this.segment, event, () => { this.live(); return attempt(); }, `${this.label}: ${what}`, deadline, signal, parked), event);
+    return this.tracked(() => untilEventAsync(this.segment, event, () => { this.live(); return attempt(); }, `${this.label}: ${what}`, deadline, signal, parked, spin), event);
   }
 
   /** The same as dispose() for every kind but Channel, whose close() ends the stream. */

@@ -261,11 +261,12 @@ export class Port<T = Uint8Array> extends IpcObject {
 
   tryReceive(): PortMessage<T> | undefined { this.live(); return this.#tryFrom(FROM_ANY); }
 
-  async receiveAsync(options?: WaitOptions & { from?: number }): Promise<PortMessage<T>> {
+  /** The next message, without blocking the thread; `spin: false` parks at once (an event loop with other work: wasm-ipc/nats). */
+  async receiveAsync(options?: WaitOptions & { from?: number; spin?: boolean }): Promise<PortMessage<T>> {
     this.live();
     const from = options?.from === undefined ? FROM_ANY : checkTid(options.from);
     let got: PortMessage<T> | undefined;
-    await this.untilAsync(this.core.port_event(this.offset, 0), () => (got = this.#tryFrom(from)) !== undefined, 'receiveAsync()', options);
+    await this.untilAsync(this.core.port_event(this.offset, 0), () => (got = this.#tryFrom(from)) !== undefined, 'receiveAsync()', options, undefined, options?.spin ?? true);
     return got!;
   }
 

@@ -12,7 +12,11 @@
 //     nats.js:      js.publish(subject, bytes, { msgID }) awaited one by one; the receiver
 //                   consumer.consume({ max_messages: 16 }) and await m.ackAck() on each message.
 //   nats-rpc-rtt    one call at a time, 16-byte-ish argument, µs per call.
-//     wasm-ipc:     wrap(bridge.port()).add(i, 1) against expose() on another connection.
+//     wasm-ipc:     wrap(bridge.port()).add(i, 1) against expose() on another connection, each
+//                   bridge on a runtime of its own (as two processes).
+//   nats-rpc-local-rtt  the same with both bridges on one runtime (two threads of one process
+//                   would be the same): the call goes through shared memory; nats.js has no
+//                   such path and makes the same NATS round trip as in nats-rpc-rtt.
 //     nats.js:      nc.request(subject, msgpack([i, 1])) against a subscription that replies.
 //   nats-topic-1x3  one publisher connection, three subscriber connections, 16-byte messages (a
 //                   fresh array each: the client keeps a reference until it writes it out);
@@ -93,18 +97,21 @@ function channelCase(size, label) {
   };
 }
 
-const rpcCase = {
-  name: 'nats-rpc-rtt', unit: 'µs', metric: 'round trip', threads: 1, better: 'lower', impls: ['wasm-ipc', 'nats.js'],
+const rpcCase = (name, oneSegment) => ({
+  name, unit: 'µs', metric: 'round trip', threads: 1, better: 'lower', impls: ['wasm-ipc', 'nats.js'],
   async prepare(impl) {
     const s = await acquire();
     const N = 3000;
     const conns = [];
     let call;
     if (impl === 'wasm-ipc') {
-      const rt = await Runtime.create({ size: 1 << 20 });
-      const a = await Bridge.connect(rt, { servers: s.url });
-      const b = await Bridge.connect(rt, { servers: s.url });
-      conns.push(() => a.close(), () => b.close(), () => rt.close());
+      // a runtime each, as two processes would have; or one (nats-rpc-local-rtt: caller and
+      // exposer in one process, the call goes through shared memory)
+      const rtA = await Runtime.create({ size: 1 << 20 });
+      const rtB = oneSegment ? rtA : await Runtime.create({ size: 1 << 20 });
+      const a = await Bridge.connect(rtA, { servers: s.url });
+      const b = await Bridge.connect(rtB, { servers: s.url });
+      conns.push(() => a.close(), () => b.close(), () => { rtA.close(); if (rtB !== rtA) rtB.close(); });
       expose({ add: (x, y) => x + y }, b.port('bench-rpc'));
       await b.nc.flush();
       const api = wrap(a.port('bench-rpc'));
@@ -127,7 +134,7 @@ const rpcCase = {
       async close() { for (const c of conns) await c(); await release(); },
     };
   },
-};
+});
 
 const topicCase = {
   name: 'nats-topic-1x3', unit: 'msg/s', metric: 'messages', threads: 1, better: 'higher', impls: ['wasm-ipc', 'nats.js'],
@@ -186,5 +193,5 @@ const topicCase = {
   },
 };
 
-export const cases = [channelCase(16, '16B'), channelCase(1024, '1KiB'), rpcCase, topicCase];
+export const cases = [channelCase(16, '16B'), channelCase(1024, '1KiB'), rpcCase('nats-rpc-rtt', false), rpcCase('nats-rpc-local-rtt', true), topicCase];
 export const roles = {};

@@ -10,13 +10,31 @@
 //  - sendAsync(v): a one-way message, at most once: core NATS keeps nothing for a port that has
 //    no receiver (use a bridged channel for messages that must wait for one).
 // Differences: no ownership (claim) and no receiveFrom: NATS does not name the sender.
-import { type Msg, type Subscription } from '@nats-io/transport-node';
-import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
+//
+// Local fast path: the first receiving handle of this process (this runtime's segment) makes
+// a local port `<prefix>.nats.port.<name>` in the segment and owns it; its messages join the
+// handle's NATS ones (one pump). A sending handle of the same process finds that port (looked
+// up again at most every LOOKUP_MS while there is none) and sends and calls through it, in
+// shared memory, while its owner lives; otherwise, or once the port is removed (its owner's
+// handle disposed), through NATS. A call through shared memory fails as a local call does:
+// DeadPeerError if its receiver dies before answering (it may or may not have run), the
+// call's timeout and signal as over NATS. Other receivers of this process serve NATS only.
+import { type Subscription } from '@nats-io/transport-node';
+import { ClosedError, NotFoundError, TimeoutError, type Codec, type CodecName, type Port, type PortMessage } from '../index';
 import type { Bridge } from './bridge';
 import { checkName, checkSize, codecOf, errorFrom, names, waitIn, waitOptions, wouldBlock, type WaitOptions } from './naming';
 
 /** setTimeout's largest delay: "no timeout" for a NATS request, which needs one. */
 export const FOREVER = 2 ** 31 - 1;
+/** How often a sender without a local receiver looks for one again. */
+const LOOKUP_MS = 100;
+
+/** A received message or call, from NATS or from the local port: what serve() handlers get. */
+export interface Incoming { readonly data: Uint8Array; readonly reply?: string; respond(data: Uint8Array): unknown }
+
+function fromLocal(m: PortMessage<Uint8Array>): Incoming {
+  return { data: m.value, reply: m.owed ? 'local' : undefined, respond: (data) => { m.reply(data); return true; } };
+}
 
 export interface BridgedPortMessage<T> {
   readonly value: T;
@@ -32,10 +50,15 @@ export class BridgedPort<T = Uint8Array> {
   codec: Codec<T>;
   readonly #bridge: Bridge;
   #sub: Subscription | undefined;
-  readonly #queue: Msg[] = [];
-  readonly #waiters: { resolve(m: Msg): void; reject(e: unknown): void }[] = [];
+  readonly #queue: Incoming[] = [];
+  readonly #waiters: { resolve(m: Incoming): void; reject(e: unknown): void }[] = [];
   readonly #forget: () => void;
   #disposed = false;
+  readonly #localName: string;
+  #target: Port<Uint8Array> | undefined;      // the local port this handle sends through
+  #lookedAt = -Infinity;
+  #owned: Port<Uint8Array> | undefined;       // the local port this handle receives on
+  #pumps = new AbortController();              // ends the local pumps
 
   constructor(bridge: Bridge, name: string, options: { codec?: CodecName | Codec<T> } = {}) {
     checkName(name);
@@ -45,7 +68,60 @@ export class BridgedPort<T = Uint8Array> {
     this.label = `bridged port "${name}"`;
     this.subject = names(bridge.prefix, 'port', name).subject;
     this.codec = codecOf<T>(options.codec);
+    this.#localName = `${bridge.prefix}.nats.port.${name}`;
     this.#forget = bridge.own(this);
+  }
+
+  /** The local port of a receiver of this process, while its owner lives (undefined: go by NATS). */
+  #local(): Port<Uint8Array> | undefined {
+    let p = this.#target;
+    if (p === undefined) {
+      const t = Date.now();
+      if (t - this.#lookedAt < LOOKUP_MS) return undefined;
+      this.#lookedAt = t;
+      try { p = this.#target = this.#bridge.rt.port(this.#localName, { create: false }); } catch (e) {
+        if (e instanceof NotFoundError) return undefined;
+        throw e;
+      }
+    }
+    if (p.ownerDied) { this.#dropTarget(); return undefined; }
+    return p;
+  }
+
+  #dropTarget(): void {
+    if (this.#target !== this.#owned) this.#target?.dispose();
+    this.#target = undefined;
+    this.#lookedAt = Date.now();
+  }
+
+  /** Through the local port when there is one; undefined if it went away first (then: NATS). */
+  async #viaLocal<R>(what: (p: Port<Uint8Array>) => Promise<R>): Promise<R | undefined> {
+    const p = this.#local();
+    if (p === undefined) return undefined;
+    try { return await what(p); } catch (e) {
+      if (!(e instanceof ClosedError)) throw e;   // removed: nothing was delivered
+      this.#dropTarget();
+      return undefined;
+    }
+  }
+
+  /** Receive here: the local port too, if no other handle of this process owns it. Feeds `deliver`. */
+  #receiveLocally(deliver: (m: Incoming) => void): void {
+    if (this.#owned === undefined) {
+      let p: Port<Uint8Array>;
+      try { p = this.#bridge.rt.port(this.#localName); } catch { return; }
+      if (!p.isOwner && p.ownerDied) { try { p.claim(); } catch { /* another thread took it */ } }
+      if (!p.isOwner) { p.dispose(); return; }   // another thread of this process receives locally
+      this.#owned = this.#target = p;
+    }
+    const port = this.#owned, signal = this.#pumps.signal;
+    void (async () => {
+      for (;;) {
+        let m: PortMessage<Uint8Array>;
+        try { m = await port.receiveAsync({ signal, spin: false }); } catch { return; }   // removed, or this handle disposed
+        deliver(fromLocal(m));
+      }
+    })();
   }
 
   get bridge(): Bridge { return this.#bridge; }
@@ -64,21 +140,30 @@ export class BridgedPort<T = Uint8Array> {
   /** A one-way message to one receiver (at most once). */
   async sendAsync(value: T): Promise<void> {
     this.#live('sendAsync()');
-    this.#bridge.nc.publish(this.subject, this.encode(value));
+    const bytes = this.encode(value);
+    if (await this.#viaLocal((p) => p.sendAsync(bytes).then(() => true)) === true) return;
+    this.#bridge.nc.publish(this.subject, bytes);
   }
 
   /** Send and wait for the reply (see the header for the errors). */
   callAsync<R = T>(value: T, options?: WaitOptions): Promise<R> {
-    return this.request(this.encode(value), options, 'callAsync()').then((m) => this.codec.decode(m.data) as unknown as R);
+    return this.request(this.encode(value), options, 'callAsync()').then((data) => this.codec.decode(data) as unknown as R);
   }
 
-  /** A raw request with the bridge's error mapping, failed at once when the connection drops. */
-  request(bytes: Uint8Array, options: WaitOptions | undefined, what: string): Promise<Msg> {
-    try { this.#live(what); } catch (e) { return Promise.reject(e); }
+  /** A raw request (the reply's bytes): through the local port if a receiver of this process has one, else NATS. */
+  async request(bytes: Uint8Array, options: WaitOptions | undefined, what: string): Promise<Uint8Array> {
+    this.#live(what);
     const { deadline, signal } = waitOptions(options);
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) throw signal.reason;
+    const local = await this.#viaLocal((p) => p.callAsync<Uint8Array>(bytes, { timeout: deadline < 0 ? undefined : Math.max(0, deadline - Date.now()), signal }));
+    if (local !== undefined) return local;
+    return (await this.#natsRequest(bytes, deadline, signal, what)).data;
+  }
+
+  /** A NATS request with the bridge's error mapping, failed at once when the connection drops. */
+  #natsRequest(bytes: Uint8Array, deadline: number, signal: AbortSignal | undefined, what: string): Promise<{ data: Uint8Array }> {
     const timeout = deadline < 0 ? FOREVER : Math.max(1, deadline - Date.now());
-    return new Promise<Msg>((resolve, reject) => {
+    return new Promise<{ data: Uint8Array }>((resolve, reject) => {
       let settled = false;
       const done = (): boolean => { if (settled) return false; settled = true; forget(); signal?.removeEventListener('abort', onAbort); return true; };
       const onAbort = (): void => { if (done()) reject(signal!.reason); };
@@ -97,21 +182,37 @@ export class BridgedPort<T = Uint8Array> {
 
   #subscribe(): void {
     if (this.#sub) return;
+    const deliver = (m: Incoming): void => {
+      const w = this.#waiters.shift();
+      if (w) w.resolve(m); else this.#queue.push(m);
+    };
     this.#sub = this.#bridge.nc.subscribe(this.subject, {
       queue: 'port',
       callback: (err, m) => {
         if (err) { for (const w of this.#waiters.splice(0)) w.reject(errorFrom(err, this.label)); return; }
-        const w = this.#waiters.shift();
-        if (w) w.resolve(m); else this.#queue.push(m);
+        deliver(m);
       },
     });
+    this.#receiveLocally(deliver);
   }
 
-  /** Receive raw messages in `handler` (used by expose()); returns a function that stops it. */
-  serve(handler: (m: Msg) => void): () => void {
+  /** Receive raw messages in `handler` (used by expose()), from NATS and the local port; returns a function that stops it. */
+  serve(handler: (m: Incoming) => void): () => void {
     this.#live('serve()');
     const sub = this.#bridge.nc.subscribe(this.subject, { queue: 'port', callback: (err, m) => { if (!err) handler(m); } });
-    return () => sub.unsubscribe();
+    this.#receiveLocally(handler);
+    return () => { sub.unsubscribe(); this.#stopLocal(); };
+  }
+
+  /** This handle stops receiving locally: its port is removed, so senders go by NATS again. */
+  #stopLocal(): void {
+    this.#pumps.abort();
+    this.#pumps = new AbortController();
+    const p = this.#owned;
+    if (p === undefined) return;
+    this.#owned = undefined;
+    if (this.#target === p) this.#target = undefined;
+    try { p.remove(); } catch { /* gone already */ }
   }
 
   /** The next message sent or call made to this port. */
@@ -139,6 +240,8 @@ export class BridgedPort<T = Uint8Array> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#sub?.unsubscribe();
+    this.#stopLocal();
+    this.#dropTarget();
     for (const w of this.#waiters.splice(0)) w.reject(new ClosedError(`${this.label}: this handle is disposed`, -3));
     this.#forget();
   }

@@ -57,8 +57,8 @@ export function wrap<T>(port: BridgedPort<any>, defaults: { timeout?: number } =
     const req = { i: `${port.bridge.id}:${++calls}`, m: method, a: args };
     const signal = opts?.signal;
     try {
-      const m = await port.request(msgpackCodec.encode(req), { timeout: opts?.timeout ?? defaults.timeout, signal }, `${method}()`);
-      const reply = msgpackCodec.decode(m.data) as Reply;
+      const data = await port.request(msgpackCodec.encode(req), { timeout: opts?.timeout ?? defaults.timeout, signal }, `${method}()`);
+      const reply = msgpackCodec.decode(data) as Reply;
       try { return _rpcUnpack(reply); } catch (e) { throw asLibraryError(e); }
     } catch (e) {
       if (e instanceof TimeoutError || signal?.aborted) {
