@@ -98,6 +98,14 @@ describe('bridged topic', () => {
       expect(await waiting).toEqual({ value: 7, key: 0, lost: 0 });
       far.topic<number>('fast', { codec: 'json' }).publish(8);
       expect(await mine.receiveAsync({ timeout: 5000 })).toEqual({ value: 8, key: 0, lost: 0 });
+      // a subscriber already waiting when this process's first publisher appears is woken too
+      // (it waited on NATS alone: the publisher's NATS copy rings, the message comes from shared memory)
+      const bell = await near.topic<number>('bell', { codec: 'json' }).subscribe();
+      const ringing = bell.receiveAsync({ timeout: 5000 });
+      bridge.topic<number>('bell', { codec: 'json' }).publish(5);
+      expect(await ringing).toEqual({ value: 5, key: 0, lost: 0 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(bell.tryReceive()).toBeUndefined();                       // and once
     } finally {
       await near.close();
       await far.close();

@@ -59,7 +59,7 @@ export class Bridge {
   readonly #onDrop = new Set<(e: Error) => void>();
   #closed = false;
   #origin: AtomicInt64 | undefined;
-  #originBytes: Uint8Array | undefined;
+  #originToken = '';
 
   private constructor(rt: Runtime, nc: NatsConnection, jsm: JetStreamManager, prefix: string, replicas: number) {
     this.rt = rt;
@@ -95,19 +95,17 @@ export class Bridge {
   }
 
   /**
-   * 8 bytes naming this runtime's segment (the same for every bridge of its threads, never
-   * all zero): made once, at random, in the segment itself, by whichever bridge asks first.
+   * A subject token naming this runtime's segment (the same for every bridge of its threads):
+   * 64 random bits, made once in the segment itself by whichever bridge asks first.
    */
-  get origin(): Uint8Array {
-    if (this.#originBytes === undefined) {
+  get origin(): string {
+    if (this.#originToken === '') {
       const word = this.#origin = this.rt.atomic64(`${this.prefix}.nats.origin`);
       const mine = (BigInt(Math.floor(Math.random() * 2 ** 32)) << 32n) | BigInt(Math.floor(Math.random() * 2 ** 32)) | 1n;
       const was = word.compareExchange(0n, mine);
-      const v = was === 0n ? mine : was;
-      this.#originBytes = new Uint8Array(8);
-      new DataView(this.#originBytes.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+      this.#originToken = BigInt.asUintN(64, was === 0n ? mine : was).toString(36);
     }
-    return this.#originBytes;
+    return this.#originToken;
   }
 
   /** The largest payload the server accepts, less room for headers. */

@@ -1,14 +1,14 @@
 // BridgedTopic: publish/subscribe across processes, on a core NATS subject, with the
 // subscribers of this process served through shared memory.
 //
-// Subject `<prefix>.topic.<name>.<key>`, and a subscription takes `<key>` or `*`. A message's
-// NATS payload starts with 8 bytes of origin: the publishing segment's (bridge.origin: one
-// per runtime segment, so per process), or zeros. A message of up to LOCAL_MAX bytes is also
-// published to a local topic in the segment (`<prefix>.nats.topic.<name>`, policy
-// 'overwrite'): every subscriber of this process (any thread, any bridge of the segment)
-// takes it from there, in shared memory, and its NATS subscription drops the copy that comes
-// back with its own origin. A bigger message goes by NATS only, with a zero origin, so local
-// subscribers take it from NATS. (The origin rides in the payload, not in the subject: the
+// Subject `<prefix>.topic.<name>.<key>`. A message of up to LOCAL_MAX bytes published while
+// this process (this runtime's segment: any thread, any bridge) has subscribers also goes to a
+// local topic in the segment (`<prefix>.nats.topic.<name>`, policy 'overwrite'), and by NATS
+// on `<...>.<key>.<origin>`, origin naming the segment (bridge.origin): the subscribers of the
+// segment take it from shared memory and their NATS subscriptions drop that copy. Otherwise
+// it goes by NATS only, on the plain subject, and every subscriber takes it from there. A
+// subscription takes `<...>.>` (every key), or `<...>.<key>` and `<...>.<key>.*`. (The
+// origin costs a subject token only when there is someone local to hand the message to: the
 // client's parser pays for every byte of a MSG line.) Semantics, against the local Topic:
 //  - every subscriber in every process sees every message published after its subscribe()
 //    resolved (subscribe() returns once the server has registered the subscription), in the
@@ -23,7 +23,7 @@
 //    (max_msgs), so not even it would hold a publisher back for a slow subscriber: not provided;
 //  - publish() never blocks (the client buffers it), so it is synchronous as locally.
 import type { Subscription as NatsSub } from '@nats-io/transport-node';
-import { ClosedError, type Codec, type CodecName, type Topic, type Subscription, type TopicMessage } from '../index';
+import { ClosedError, type AtomicInt, type Codec, type CodecName, type Topic, type Subscription, type TopicMessage } from '../index';
 import type { Bridge } from './bridge';
 import { checkName, checkSize, codecOf, intOf, names, waitIn, waitOptions, wouldBlock, type WaitOptions } from './naming';
 
@@ -32,21 +32,38 @@ export interface BridgedTopicMessage<T> { value: T; key: number; lost: number }
 /** What travels through shared memory: messages up to LOCAL_MAX bytes, LOCAL_CAPACITY of them unread. */
 const LOCAL_MAX = 2048;
 const LOCAL_CAPACITY = 256;
-const ORIGIN = 8;
-const REMOTE_ONLY = new Uint8Array(ORIGIN);
 
-/** The local topic of each bridged name, one handle per bridge (disposed with it). */
-const locals = new WeakMap<Bridge, Map<string, Topic<Uint8Array>>>();
-function localTopic(bridge: Bridge, name: string): Topic<Uint8Array> {
+/**
+ * A bridged name's share of the segment, one per bridge (disposed with it): the local topic,
+ * and how many bridges of the segment have published on it. Subscribers wait on the local
+ * topic only while that count is not 0; a publisher that appears meanwhile rings them through
+ * its first NATS copy (the subscription takes the local messages when its own origin's copy
+ * arrives).
+ */
+interface Local { topic: Topic<Uint8Array>; publishers: AtomicInt; publishing: boolean }
+const locals = new WeakMap<Bridge, Map<string, Local>>();
+function localOf(bridge: Bridge, name: string): Local {
   let byName = locals.get(bridge);
   if (!byName) locals.set(bridge, byName = new Map());
-  let t = byName.get(name);
-  if (!t) {
-    const made = t = bridge.rt.topic(`${bridge.prefix}.nats.topic.${name}`, { policy: 'overwrite', capacity: LOCAL_CAPACITY, maxMessageSize: LOCAL_MAX });
+  let l = byName.get(name);
+  if (!l) {
+    const base = `${bridge.prefix}.nats.topic.${name}`;
+    const made: Local = l = {
+      topic: bridge.rt.topic(base, { policy: 'overwrite', capacity: LOCAL_CAPACITY, maxMessageSize: LOCAL_MAX }),
+      publishers: bridge.rt.atomic(`${base}.publishers`),
+      publishing: false,
+    };
     byName.set(name, made);
-    bridge.own({ dispose: () => { made.dispose(); byName!.delete(name); } });
+    bridge.own({
+      dispose: () => {
+        if (made.publishing) made.publishers.sub(1);
+        made.topic.dispose();
+        made.publishers.dispose();
+        byName!.delete(name);
+      },
+    });
   }
-  return t;
+  return l;
 }
 
 export class BridgedTopic<T = Uint8Array> {
@@ -56,7 +73,7 @@ export class BridgedTopic<T = Uint8Array> {
   codec: Codec<T>;
   readonly #bridge: Bridge;
   readonly #subject: string;
-  readonly #local: Topic<Uint8Array>;
+  readonly #local: Local;
 
   constructor(bridge: Bridge, name: string, options: { codec?: CodecName | Codec<T>; maxMessageSize?: number } = {}) {
     checkName(name);
@@ -67,7 +84,7 @@ export class BridgedTopic<T = Uint8Array> {
     this.#subject = names(bridge.prefix, 'topic', name).subject;
     this.codec = codecOf<T>(options.codec);
     this.maxMessageSize = intOf(options.maxMessageSize ?? bridge.maxPayload, 'maxMessageSize', 1, bridge.maxPayload);
-    this.#local = localTopic(bridge, name);
+    this.#local = localOf(bridge, name);
   }
 
   /** Publish to every subscriber of every process (never blocks). */
@@ -79,12 +96,14 @@ export class BridgedTopic<T = Uint8Array> {
     // through shared memory only when this process has subscribers: then they take it there
     // and drop the NATS copy; without (a subscriber that joins meanwhile has its NATS
     // subscription before this copy reaches it, or came after the publish) it goes by NATS only
-    let origin: Uint8Array = REMOTE_ONLY;
-    if (bytes.length <= LOCAL_MAX && this.#local.subscribers > 0) { this.#local.publish(bytes, { key }); origin = this.#bridge.origin; }
-    const out = new Uint8Array(ORIGIN + bytes.length);
-    out.set(origin);
-    out.set(bytes, ORIGIN);
-    this.#bridge.nc.publish(`${this.#subject}.${key}`, out);
+    const local = this.#local;
+    if (bytes.length <= LOCAL_MAX && local.topic.subscribers > 0) {
+      if (!local.publishing) { local.publishing = true; local.publishers.add(1); }
+      local.topic.publish(bytes, { key });
+      this.#bridge.nc.publish(`${this.#subject}.${key}.${this.#bridge.origin}`, bytes);
+    } else {
+      this.#bridge.nc.publish(`${this.#subject}.${key}`, bytes);
+    }
   }
 
   /** publish(), then resolve once the server has it (a flush). */
@@ -99,8 +118,8 @@ export class BridgedTopic<T = Uint8Array> {
   async subscribe(options: { key?: number } = {}): Promise<BridgedSubscription<T>> {
     this.#bridge.live(`${this.label}: subscribe()`);
     const key = options.key === undefined ? undefined : intOf(options.key, 'key', 0, 0xffff_ffff);
-    const local = this.#local.subscribe(key === undefined ? {} : { key });
-    const sub = new BridgedSubscription<T>(this.#bridge, this.label, this.codec, `${this.#subject}.${key ?? '*'}`, key, local);
+    const local = this.#local.topic.subscribe(key === undefined ? {} : { key });
+    const sub = new BridgedSubscription<T>(this.#bridge, this.label, this.codec, this.#subject, key, local, this.#local.publishers);
     await this.#bridge.nc.flush();
     return sub;
   }
@@ -109,31 +128,39 @@ export class BridgedTopic<T = Uint8Array> {
 export class BridgedSubscription<T> {
   readonly #queue: BridgedTopicMessage<T>[] = [];
   readonly #waiters: { resolve(m: BridgedTopicMessage<T>): void; reject(e: unknown): void }[] = [];
-  readonly #sub: NatsSub;
+  readonly #subs: NatsSub[];
   readonly #local: Subscription<Uint8Array>;
+  readonly #publishers: AtomicInt;
   readonly #codec: Codec<T>;
   readonly #forget: () => void;
   #closed = false;
 
-  constructor(bridge: Bridge, private readonly label: string, codec: Codec<T>, subject: string, only: number | undefined, local: Subscription<Uint8Array>) {
+  /** `base`: the topic's subject; `only`: the key subscribed to (undefined: every key). */
+  constructor(bridge: Bridge, private readonly label: string, codec: Codec<T>, base: string, only: number | undefined, local: Subscription<Uint8Array>, publishers: AtomicInt) {
     this.#local = local;
+    this.#publishers = publishers;
     this.#codec = codec;
-    const own = bridge.origin;
-    this.#sub = bridge.nc.subscribe(subject, {
-      callback: (err, m) => {
-        if (err) { this.#end(); return; }
-        const d = m.data;
-        if (d.length < ORIGIN) return;   // not a bridged topic's message
-        let mine = true;
-        for (let i = 0; i < ORIGIN && mine; i++) mine = d[i] === own[i];
-        if (mine) return;                // from this process: its subscribers had it through shared memory
-        const key = only ?? Number(m.subject.slice(m.subject.lastIndexOf('.') + 1));
-        const msg = { value: codec.decode(d.subarray(ORIGIN)), key, lost: 0 };
-        const w = this.#waiters.shift();
-        if (w) w.resolve(msg); else this.#queue.push(msg);
-      },
-    });
-    void this.#sub.closed.then(() => this.#end());
+    const own = bridge.origin, from = base.length + 1;
+    const callback = (err: Error | null, m: { subject: string; data: Uint8Array }): void => {
+      if (err) { this.#end(); return; }
+      const s = m.subject, dot = s.indexOf('.', from);
+      if (dot >= 0 && s.length - dot - 1 === own.length && s.endsWith(own)) {
+        // this process's: its subscribers had it through shared memory; a waiter that waits
+        // on NATS alone (no local publisher when it began) takes what the local topic holds
+        if (this.#waiters.length > 0) {
+          const l = this.#local.tryReceive();
+          if (l !== undefined) this.#waiters.shift()!.resolve(this.#fromLocal(l));
+        }
+        return;
+      }
+      const key = only ?? Number(dot < 0 ? s.slice(from) : s.slice(from, dot));
+      const msg = { value: codec.decode(m.data), key, lost: 0 };
+      const w = this.#waiters.shift();
+      if (w) w.resolve(msg); else this.#queue.push(msg);
+    };
+    const subjects = only === undefined ? [`${base}.>`] : [`${base}.${only}`, `${base}.${only}.*`];
+    this.#subs = subjects.map((subject) => bridge.nc.subscribe(subject, { callback }));
+    for (const sub of this.#subs) void sub.closed.then(() => this.#end());
     this.#forget = bridge.own(this);
   }
 
@@ -155,13 +182,14 @@ export class BridgedSubscription<T> {
     const ready = this.tryReceive();
     if (ready !== undefined) return ready;
     const { deadline, signal } = waitOptions(options);
+    const what = `${this.label}: receiveAsync()`;
+    if (this.#publishers.load() === 0) return waitIn(this.#waiters, deadline, signal, what);   // nobody of this process publishes: NATS alone
     // wait for either source; the other one's wait is then withdrawn, and a message it got
     // meanwhile goes back first in line
     const stop = new AbortController();
     const onAbort = (): void => stop.abort(signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) stop.abort(signal.reason);
-    const what = `${this.label}: receiveAsync()`;
     const remote = waitIn(this.#waiters, deadline, stop.signal, what).then((m) => ({ m, local: false }));
     const local = this.#local.receiveAsync({ signal: stop.signal, timeout: deadline < 0 ? undefined : Math.max(0, deadline - Date.now()), spin: false })
       .then((m) => ({ m: this.#fromLocal(m), local: true }));
@@ -191,6 +219,6 @@ export class BridgedSubscription<T> {
     this.#forget();
   }
 
-  unsubscribe(): void { this.#sub.unsubscribe(); this.#end(); }
+  unsubscribe(): void { for (const sub of this.#subs) sub.unsubscribe(); this.#end(); }
   dispose(): void { this.unsubscribe(); }
 }
