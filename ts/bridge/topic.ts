@@ -126,7 +126,8 @@ export class BridgedTopic<T = Uint8Array> {
 }
 
 export class BridgedSubscription<T> {
-  readonly #queue: BridgedTopicMessage<T>[] = [];
+  #queue: (BridgedTopicMessage<T> | undefined)[] = [];   // from NATS, not yet received: [#head, length)
+  #head = 0;
   readonly #waiters: { resolve(m: BridgedTopicMessage<T>): void; reject(e: unknown): void }[] = [];
   readonly #subs: NatsSub[];
   readonly #local: Subscription<Uint8Array>;
@@ -164,13 +165,23 @@ export class BridgedSubscription<T> {
     this.#forget = bridge.own(this);
   }
 
+  /** The oldest queued NATS message (a queue with a head index: shift() on a long array costs). */
+  #take(): BridgedTopicMessage<T> | undefined {
+    const q = this.#queue;
+    if (this.#head === q.length) return undefined;
+    const m = q[this.#head];
+    q[this.#head++] = undefined;
+    if (this.#head === q.length) { this.#queue = []; this.#head = 0; } else if (this.#head > 1024 && this.#head * 2 > q.length) { this.#queue = q.slice(this.#head); this.#head = 0; }
+    return m;
+  }
+
   #fromLocal(m: TopicMessage<Uint8Array>): BridgedTopicMessage<T> {
     return { value: this.#codec.decode(m.value), key: m.key, lost: m.lost };
   }
 
   /** A message already here, or undefined (ClosedError once unsubscribed and drained), as the local tryReceive(). */
   tryReceive(): BridgedTopicMessage<T> | undefined {
-    const ready = this.#queue.shift();
+    const ready = this.#take();
     if (ready !== undefined) return ready;
     if (this.#closed) throw new ClosedError(`${this.label}: unsubscribed`, -3);
     const m = this.#local.tryReceive();
@@ -195,7 +206,7 @@ export class BridgedSubscription<T> {
       .then((m) => ({ m: this.#fromLocal(m), local: true }));
     try {
       const first = await Promise.race([remote, local]);
-      void (first.local ? remote : local).then(({ m }) => { this.#queue.unshift(m); }, () => {});
+      void (first.local ? remote : local).then(({ m }) => { if (this.#head > 0) this.#queue[--this.#head] = m; else this.#queue.unshift(m); }, () => {});
       return first.m;
     } finally {
       stop.abort();
