@@ -126,7 +126,9 @@ describe('bridged channel, one process', () => {
 describe('bridged channel across processes', () => {
   it('each message reaches exactly one of two receiver processes', async () => {
     const name = fresh('fanout');
-    const ch = await bridge.channel<number>(name, { codec: 'json', ackWait: 1000, capacity: 100_000 });
+    // ackWait well above a stall of this loaded machine: an acknowledgement that reaches the
+    // server only after ackWait lets the redelivery through too (README: bridged channel)
+    const ch = await bridge.channel<number>(name, { codec: 'json', ackWait: 10_000, capacity: 100_000 });
     const got: number[] = [];
     const rs = [0, 1].map(() => forkChild('receiver', server.url, { from: name }, (m) => { if ('got' in m) got.push(m.got); }));
     children.push(...rs);
