@@ -122,7 +122,7 @@ export class FramePool<M = unknown> extends IpcObject {
   #blocking(which: number, take: () => number, what: string, timeout?: number): Frame<M> {
     let slot = -1;
     const wait = (seen: number, ms: number): number => this.core.fp_wait(this.offset, which, seen, ms);
-    untilEvent(this.segment, this.core.fp_event(this.offset, which), wait, () => (slot = this.#attempt(take())) >= 0, `${this.label}: ${what}`, what.replace('()', 'Async()'), deadlineOf(timeout));
+    untilEvent(this.segment, this.core.fp_event(this.offset, which), wait, () => (slot = this.#attempt(take())) >= 0, () => `${this.label}: ${what}`, () => what.replace('()', 'Async()'), deadlineOf(timeout));
     return this.#frame(slot, which === NEXT);
   }
 

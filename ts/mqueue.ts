@@ -160,7 +160,7 @@ export class MessageQueue<T = Uint8Array> extends IpcObject {
 
   #blocking(send: number, attempt: () => boolean, what: string, timeout?: number): void {
     const wait = (seen: number, ms: number): number => this.core.mq_wait(this.offset, send, seen, ms);
-    untilEvent(this.segment, this.core.mq_event(this.offset, send), wait, attempt, `${this.label}: ${what}`, what.replace('()', 'Async()'), deadlineOf(timeout));
+    untilEvent(this.segment, this.core.mq_event(this.offset, send), wait, attempt, () => `${this.label}: ${what}`, () => what.replace('()', 'Async()'), deadlineOf(timeout));
   }
 
   #async(send: number, attempt: () => boolean, what: string, options?: WaitOptions): Promise<void> {

@@ -40,8 +40,10 @@ export abstract class IpcObject {
   }
 
   /** "mutex \"stats\"" or "unnamed mutex @1234", for error messages. */
+  #label: string | undefined;
+  /** How errors name this object (made once: hot paths pass it to every call they might fail). */
   get label(): string {
-    return this.name === null ? `unnamed ${kindName(this.kind)} @${this.offset}` : `${kindName(this.kind)} "${this.name}"`;
+    return (this.#label ??= this.name === null ? `unnamed ${kindName(this.kind)} @${this.offset}` : `${kindName(this.kind)} "${this.name}"`);
   }
 
   /** Whether this handle was disposed (closed). */

@@ -123,7 +123,7 @@ abstract class Sender<T> {
   /** Queue a node, blocking while the backlog is full; the node is freed if it is not queued. */
   protected queue(node: number, receipt: number, what: string, deadline: number): void {
     try {
-      untilEvent(this.seg, this.event(), (seen, ms) => this.wait(seen, ms), () => this.attempt(node, receipt), `${this.where}: ${what}`, `${what.replace('()', '')}Async()`, deadline);
+      untilEvent(this.seg, this.event(), (seen, ms) => this.wait(seen, ms), () => this.attempt(node, receipt), () => `${this.where}: ${what}`, () => `${what.replace('()', '')}Async()`, deadline);
     } catch (e) { this.seg.core.port_msg_free(node); throw e; }
   }
 
@@ -278,7 +278,7 @@ export class Port<T = Uint8Array> extends IpcObject {
       if (profiling) mark(Step.idle);
       return rc;
     };
-    untilEvent(this.segment, this.core.port_event(this.offset, 0), wait, () => (got = this.#tryFrom(from)) !== undefined, `${this.label}: ${what}`, 'receiveAsync()', deadlineOf(timeout));
+    untilEvent(this.segment, this.core.port_event(this.offset, 0), wait, () => (got = this.#tryFrom(from)) !== undefined, () => `${this.label}: ${what}`, () => 'receiveAsync()', deadlineOf(timeout));
     return got!;
   }
 

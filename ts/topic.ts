@@ -57,7 +57,7 @@ export class Topic<T = Uint8Array> extends IpcObject {
     const key = checkKey(options.key ?? 0);
     const bytes = this.#encode(value);
     const wait = (seen: number, ms: number): number => this.core.topic_wait(this.offset, ROOM, seen, ms);
-    untilEvent(this.segment, this.core.topic_event(this.offset, ROOM), wait, () => this.#tryPublish(bytes, key), `${this.label}: publish()`, 'publishAsync()', deadlineOf(options.timeout));
+    untilEvent(this.segment, this.core.topic_event(this.offset, ROOM), wait, () => this.#tryPublish(bytes, key), () => `${this.label}: publish()`, () => 'publishAsync()', deadlineOf(options.timeout));
   }
 
   /** Publish if no subscriber holds it back now: false otherwise (never with policy 'overwrite'). */
@@ -131,7 +131,7 @@ export class Subscription<T> {
     let got: TopicMessage<T> | undefined;
     const core = this.#seg.core;
     const wait = (seen: number, ms: number): number => core.topic_wait(this.topic.offset, PUBLISHED, seen, ms);
-    untilEvent(this.#seg, core.topic_event(this.topic.offset, PUBLISHED), wait, () => (got = this.#try()) !== undefined, `${this.topic.label}: receive()`, 'receiveAsync()', deadlineOf(timeout));
+    untilEvent(this.#seg, core.topic_event(this.topic.offset, PUBLISHED), wait, () => (got = this.#try()) !== undefined, () => `${this.topic.label}: receive()`, () => 'receiveAsync()', deadlineOf(timeout));
     return got!;
   }
 

@@ -135,18 +135,20 @@ export async function pollAsync(attempt: () => boolean, what: string, deadline: 
 /**
  * The blocking form over an eventcount (queues, ports): read the sequence, try, and wait for
  * the sequence to move (wait(seen, ms) is the core's wait: Status.TIMEOUT on timeout), until
- * attempt() succeeds or the deadline passes (one last try, then TimeoutError).
+ * attempt() succeeds or the deadline passes (one last try, then TimeoutError). `what` and
+ * `asyncForm` name the call in errors: functions, so that a call that does not wait builds
+ * no string (a template per call was a quarter of a message queue's receive).
  */
 export function untilEvent(seg: Segment, event: number, wait: (seen: number, ms: number) => number,
-  attempt: () => boolean, what: string, asyncForm: string, deadline: number): void {
+  attempt: () => boolean, what: () => string, asyncForm: () => string, deadline: number): void {
   const core = seg.core;
   for (let first = true; ; first = false) {
     const seen = core.ec_seq(event);
     if (attempt()) return;
-    if (first) mayBlock(() => what, asyncForm);
+    if (first && !canBlock) mayBlock(what, asyncForm());
     if (wait(seen, remaining(deadline)) === Status.TIMEOUT) {
       if (attempt()) return;
-      throw timeoutError(what);
+      throw timeoutError(what());
     }
   }
 }
