@@ -2,33 +2,18 @@
 // API's shape, back-pressure, deduplication, close/drain, bad input, and exactly-once delivery
 // across forked processes, with receivers and a producer killed (kill -9) in a loop and the
 // server restarted under traffic. Nothing is mocked.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Runtime, ClosedError, TimeoutError, WouldBlockError, MessageTooLargeError } from '../dist/node/index.js';
 import { Bridge } from '../dist/node/nats.js';
-import { startServer, forkChild, kill9, sleep, until, type NatsServer, type Child } from './nats/setup';
+import { startServer, forkChild, kill9, sleep, until, type NatsServer, type Child, natsSuite } from './nats/setup';
 
-let server: NatsServer;
-let rt: Runtime;
-let bridge: Bridge;
-const children: Child[] = [];
+const w = natsSuite('nats-channel-test', { maxPayload: 64 * 1024 });
 let seq = 0;
 const fresh = (what: string): string => `${what}-${process.pid}-${++seq}`;
 
-beforeAll(async () => {
-  server = await startServer({ maxPayload: 64 * 1024 });
-  rt = await Runtime.create({ size: 1 << 20 });
-  bridge = await Bridge.connect(rt, { servers: server.url, name: 'nats-channel-test' });
-});
-afterAll(async () => {
-  for (const c of children) await kill9(c);
-  await bridge?.close();
-  rt?.close();
-  await server?.stop();
-});
-
 describe('bridged channel, one process', () => {
   it('keeps order, acknowledges before returning, and ends after close() once drained', async () => {
-    const ch = await bridge.channel<{ i: number }>(fresh('order'), { codec: 'json' });
+    const ch = await w.bridge.channel<{ i: number }>(fresh('order'), { codec: 'json' });
     for (let i = 0; i < 50; i++) await ch.sendAsync({ i });
     const got: number[] = [];
     for (let i = 0; i < 25; i++) got.push((await ch.recvAsync()).i);
@@ -42,7 +27,7 @@ describe('bridged channel, one process', () => {
   });
 
   it('back-pressure: a full stream (capacity = max_msgs) makes trySendAsync false and sendAsync wait, then time out', async () => {
-    const ch = await bridge.channel<number>(fresh('full'), { codec: 'json', capacity: 3 });
+    const ch = await w.bridge.channel<number>(fresh('full'), { codec: 'json', capacity: 3 });
     for (let i = 0; i < 3; i++) expect(await ch.trySendAsync(i)).toBe(true);
     expect(await ch.trySendAsync(3)).toBe(false);
     await expect(ch.sendAsync(3, { timeout: 200 })).rejects.toBeInstanceOf(TimeoutError);
@@ -55,7 +40,7 @@ describe('bridged channel, one process', () => {
   });
 
   it('deduplicates by message id: a retried send is stored once', async () => {
-    const ch = await bridge.channel<string>(fresh('dedupe'), { codec: 'string' });
+    const ch = await w.bridge.channel<string>(fresh('dedupe'), { codec: 'string' });
     await ch.sendAsync('a', { msgId: 'x1' });
     await ch.sendAsync('a again', { msgId: 'x1' });
     await ch.sendAsync('b', { msgId: 'x2' });
@@ -67,7 +52,7 @@ describe('bridged channel, one process', () => {
 
   it('take(): unacknowledged messages are redelivered (nak, or after ackWait); acked ones are gone', async () => {
     // (ackWait 3 s: a loaded 2-core machine must not let it expire between the first take and its nak)
-    const ch = await bridge.channel<string>(fresh('take'), { codec: 'string', ackWait: 3000, prefetch: 1 });
+    const ch = await w.bridge.channel<string>(fresh('take'), { codec: 'string', ackWait: 3000, prefetch: 1 });
     await ch.sendAsync('m', { msgId: 'only' });
     const first = await ch.take();
     expect(first).toMatchObject({ value: 'm', id: 'only', deliveries: 1 });
@@ -84,15 +69,15 @@ describe('bridged channel, one process', () => {
   });
 
   it('bad input: names, sizes, options, blocking forms', async () => {
-    await expect(bridge.channel('a.b')).rejects.toBeInstanceOf(TypeError);
-    await expect(bridge.channel('a b')).rejects.toThrow(/" "/);
-    await expect(bridge.channel('jobs>')).rejects.toBeInstanceOf(TypeError);
-    await expect(bridge.channel('')).rejects.toBeInstanceOf(RangeError);
-    await expect(bridge.channel(fresh('opts'), { capacity: 0 })).rejects.toBeInstanceOf(RangeError);
-    await expect(bridge.channel(fresh('opts'), { codec: 'xml' as never })).rejects.toBeInstanceOf(TypeError);
-    const ch = await bridge.channel(fresh('size'), { maxMessageSize: 1000 });
+    await expect(w.bridge.channel('a.b')).rejects.toBeInstanceOf(TypeError);
+    await expect(w.bridge.channel('a b')).rejects.toThrow(/" "/);
+    await expect(w.bridge.channel('jobs>')).rejects.toBeInstanceOf(TypeError);
+    await expect(w.bridge.channel('')).rejects.toBeInstanceOf(RangeError);
+    await expect(w.bridge.channel(fresh('opts'), { capacity: 0 })).rejects.toBeInstanceOf(RangeError);
+    await expect(w.bridge.channel(fresh('opts'), { codec: 'xml' as never })).rejects.toBeInstanceOf(TypeError);
+    const ch = await w.bridge.channel(fresh('size'), { maxMessageSize: 1000 });
     await expect(ch.sendAsync(new Uint8Array(1001))).rejects.toBeInstanceOf(MessageTooLargeError);
-    const big = await bridge.channel(fresh('big'));
+    const big = await w.bridge.channel(fresh('big'));
     // the server here has max_payload 64 KiB
     await expect(big.sendAsync(new Uint8Array(64 * 1024))).rejects.toThrow(RangeError);
     await expect(big.sendAsync(new Uint8Array(64 * 1024))).rejects.toThrow(/max_payload/);
@@ -103,21 +88,21 @@ describe('bridged channel, one process', () => {
   });
 
   it('local fast path: a local channel between two threads of this process sends nothing over NATS', async () => {
-    await bridge.channel(fresh('same-name'));
-    const before = bridge.nc.stats();
-    const local = rt.channel('same-name', { capacity: 64 });
-    const w = rt.spawn(new URL('data:text/javascript,' + encodeURIComponent(`
+    await w.bridge.channel(fresh('same-name'));
+    const before = w.bridge.nc.stats();
+    const local = w.rt.channel('same-name', { capacity: 64 });
+    const worker = w.rt.spawn(new URL('data:text/javascript,' + encodeURIComponent(`
       import { Runtime } from ${JSON.stringify(new URL('../dist/node/index.js', import.meta.url).href)};
       const rt = await Runtime.attach();
       const ch = rt.channel('same-name');
       let sum = 0; for (let i = 0; i < 1000; i++) sum += ch.recv()[0];
       (await import('node:worker_threads')).parentPort.postMessage(sum);
     `)));
-    const sum = new Promise((r) => (w as any).once('message', r));
+    const sum = new Promise((r) => (worker as any).once('message', r));
     for (let i = 0; i < 1000; i++) local.send(new Uint8Array([i & 0xff]));
     expect(await sum).toBe(Array.from({ length: 1000 }, (_, i) => i & 0xff).reduce((a, b) => a + b, 0));
-    await (w as any).terminate();
-    const after = bridge.nc.stats();
+    await (worker as any).terminate();
+    const after = w.bridge.nc.stats();
     expect(after.outMsgs - before.outMsgs).toBe(0);
     expect(after.inMsgs - before.inMsgs).toBe(0);
   });
@@ -128,10 +113,10 @@ describe('bridged channel across processes', () => {
     const name = fresh('fanout');
     // ackWait well above a stall of this loaded machine: an acknowledgement that reaches the
     // server only after ackWait lets the redelivery through too (README: bridged channel)
-    const ch = await bridge.channel<number>(name, { codec: 'json', ackWait: 10_000, capacity: 100_000 });
+    const ch = await w.bridge.channel<number>(name, { codec: 'json', ackWait: 10_000, capacity: 100_000 });
     const got: number[] = [];
-    const rs = [0, 1].map(() => forkChild('receiver', server.url, { from: name }, (m) => { if ('got' in m) got.push(m.got); }));
-    children.push(...rs);
+    const rs = [0, 1].map(() => forkChild('receiver', w.server.url, { from: name }, (m) => { if ('got' in m) got.push(m.got); }));
+    w.children.push(...rs);
     await Promise.all(rs.map((r) => r.ready));
     for (let i = 0; i < 400; i++) await ch.sendAsync(i);
     await until(() => got.length >= 400, '400 messages');
@@ -146,10 +131,10 @@ describe('bridged channel across processes', () => {
     const from = fresh('kill-in');
     const to = fresh('kill-out');
     const opts = { codec: 'json' as const, ackWait: 1000, capacity: 100_000 };
-    const input = await bridge.channel<number>(from, opts);
-    const output = await bridge.channel<number>(to, opts);
+    const input = await w.bridge.channel<number>(from, opts);
+    const output = await w.bridge.channel<number>(to, opts);
     const N = 3000;
-    const stage = (): Child => { const c = forkChild('stage', server.url, { from, to }); children.push(c); return c; };
+    const stage = (): Child => { const c = forkChild('stage', w.server.url, { from, to }); w.children.push(c); return c; };
     const stages = [stage(), stage()];
     await Promise.all(stages.map((s) => s.ready));
     const seen = new Map<number, number>();
@@ -179,12 +164,12 @@ describe('bridged channel across processes', () => {
 
   it('kill -9 of the producer process in a loop, restarted where its acknowledged sends stopped: zero lost, zero duplicated', async () => {
     const to = fresh('kill-prod');
-    const out = await bridge.channel<number>(to, { codec: 'json', ackWait: 1000, capacity: 100_000 });
+    const out = await w.bridge.channel<number>(to, { codec: 'json', ackWait: 1000, capacity: 100_000 });
     const N = 12_000;
     let acked = -1;
     const producer = (start: number): Child => {
-      const c = forkChild('producer', server.url, { to, start, count: N - start }, (m) => { if ('acked' in m) acked = Math.max(acked, m.acked); });
-      children.push(c);
+      const c = forkChild('producer', w.server.url, { to, start, count: N - start }, (m) => { if ('acked' in m) acked = Math.max(acked, m.acked); });
+      w.children.push(c);
       return c;
     };
     let p = producer(0);

@@ -1,35 +1,20 @@
 // Bridged message queues (wasm-ipc/nats): priorities across processes, FIFO within one,
 // persistence, back-pressure, unlink, bad input; a real nats-server -js started here.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Runtime, ClosedError, TimeoutError, WouldBlockError } from '../dist/node/index.js';
 import { Bridge } from '../dist/node/nats.js';
-import { startServer, forkChild, kill9, type NatsServer, type Child } from './nats/setup';
+import { forkChild, natsSuite } from './nats/setup';
 
-let server: NatsServer;
-let rt: Runtime;
-let bridge: Bridge;
-const children: Child[] = [];
-
-beforeAll(async () => {
-  server = await startServer();
-  rt = await Runtime.create({ size: 1 << 20 });
-  bridge = await Bridge.connect(rt, { servers: server.url, name: 'nats-mq-test' });
-});
-afterAll(async () => {
-  for (const c of children) await kill9(c);
-  await bridge?.close();
-  rt?.close();
-  await server?.stop();
-});
+const w = natsSuite('nats-mq-test');
 
 describe('bridged message queue', () => {
   it('a receiver in another process gets the highest priority first, FIFO within a priority', async () => {
-    const mq = await bridge.messageQueue<string>('prio', { codec: 'json' });
+    const mq = await w.bridge.messageQueue<string>('prio', { codec: 'json' });
     const sent: [string, number][] = [['a', 0], ['b', 5], ['c', 31], ['d', 5], ['e', 0], ['f', 31], ['g', 1]];
     for (const [v, p] of sent) await mq.sendAsync(v, p);
     expect((await mq.attributes()).curMessages).toBe(7);
-    const r = forkChild('mqreceiver', server.url, { mq: 'prio', count: 7 });
-    children.push(r);
+    const r = forkChild('mqreceiver', w.server.url, { mq: 'prio', count: 7 });
+    w.children.push(r);
     expect(await r.exited).toBe(0);
     expect(r.messages.find((m) => m.got).got).toEqual([['c', 31], ['f', 31], ['b', 5], ['d', 5], ['g', 1], ['a', 0], ['e', 0]]);
     expect((await mq.attributes()).curMessages).toBe(0);
@@ -38,18 +23,18 @@ describe('bridged message queue', () => {
 
   it('persisted: a queue outlives the handle and bridge that filled it', async () => {
     const rt2 = await Runtime.create({ size: 1 << 20 });
-    const b2 = await Bridge.connect(rt2, { servers: server.url });
+    const b2 = await Bridge.connect(rt2, { servers: w.server.url });
     const mq2 = await b2.messageQueue<number>('kept', { codec: 'json' });
     await mq2.sendAsync(1, 3);
     await b2.close();
     rt2.close();
-    const mq = await bridge.messageQueue<number>('kept', { codec: 'json' });
+    const mq = await w.bridge.messageQueue<number>('kept', { codec: 'json' });
     expect(await mq.receiveAsync({ timeout: 5000 })).toEqual({ value: 1, priority: 3 });
     await mq.unlink();
   });
 
   it('full at maxMessages: trySendAsync false, sendAsync times out; a waiting receive wakes on a send; unlink ends receivers', async () => {
-    const mq = await bridge.messageQueue<number>('small', { codec: 'json', maxMessages: 2 });
+    const mq = await w.bridge.messageQueue<number>('small', { codec: 'json', maxMessages: 2 });
     expect(await mq.trySendAsync(1)).toBe(true);
     expect(await mq.trySendAsync(2, 4)).toBe(true);
     expect(await mq.trySendAsync(3)).toBe(false);
@@ -60,16 +45,16 @@ describe('bridged message queue', () => {
     const waiting = mq.receiveAsync({ timeout: 10_000 });
     await mq.sendAsync(9, 2);
     expect(await waiting).toEqual({ value: 9, priority: 2 });
-    const other = await bridge.messageQueue<number>('small', { codec: 'json' });
+    const other = await w.bridge.messageQueue<number>('small', { codec: 'json' });
     await mq.unlink();
     await expect(other.receiveAsync({ timeout: 2000 })).rejects.toBeInstanceOf(ClosedError);
   });
 
   it('bad input: priorities, names, blocking forms', async () => {
-    const mq = await bridge.messageQueue('bad');
+    const mq = await w.bridge.messageQueue('bad');
     await expect(mq.sendAsync(new Uint8Array(1), 32)).rejects.toBeInstanceOf(RangeError);
     await expect(mq.sendAsync(new Uint8Array(1), 1.5)).rejects.toBeInstanceOf(TypeError);
-    await expect(bridge.messageQueue('q.1')).rejects.toBeInstanceOf(TypeError);
+    await expect(w.bridge.messageQueue('q.1')).rejects.toBeInstanceOf(TypeError);
     expect(() => mq.receive()).toThrow(WouldBlockError);
     await mq.unlink();
   });

@@ -1,28 +1,15 @@
 // A bridged WorkerPool (wasm-ipc/nats): tasks run by the worker threads of other processes,
 // through a real nats-server -js; a serving process killed (kill -9) with tasks running.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { Runtime } from '../dist/node/index.js';
-import { Bridge, type BridgedPool } from '../dist/node/nats.js';
-import { startServer, forkChild, kill9, until, type NatsServer, type Child } from './nats/setup';
+import { describe, it, expect, beforeAll } from 'vitest';
+import type { BridgedPool } from '../dist/node/nats.js';
+import { forkChild, kill9, until, type Child, natsSuite } from './nats/setup';
 
-let server: NatsServer;
-let rt: Runtime;
-let bridge: Bridge;
+const w = natsSuite('nats-pool-test');
 let pool: BridgedPool;
-const children: Child[] = [];
-const serve = (): Child => { const c = forkChild('poolserver', server.url, { pool: 'p1' }); children.push(c); return c; };
+const serve = (): Child => { const c = forkChild('poolserver', w.server.url, { pool: 'p1' }); w.children.push(c); return c; };
 
 beforeAll(async () => {
-  server = await startServer();
-  rt = await Runtime.create({ size: 1 << 20 });
-  bridge = await Bridge.connect(rt, { servers: server.url, name: 'nats-pool-test' });
-  pool = await bridge.workerPool('p1', { ackWait: 1000 });   // a client only: no workers here
-});
-afterAll(async () => {
-  for (const c of children) await kill9(c);
-  await bridge?.close();
-  rt?.close();
-  await server?.stop();
+  pool = await w.bridge.workerPool('p1', { ackWait: 1000 });   // a client only: no workers here
 });
 
 describe('bridged worker pool', () => {

@@ -2,45 +2,33 @@
 // real nats-server -js. Results and remote errors, a queue group of two callees, no responders
 // (DeadPeerError), timeouts (TimeoutError) and AbortSignals reaching the callee's
 // currentCall().signal, bad arguments, and the server stopped while calls are pending.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { Runtime, DeadPeerError, TimeoutError, WouldBlockError, callOptions } from '../dist/node/index.js';
 import { Bridge, wrap, expose } from '../dist/node/nats.js';
-import { startServer, forkChild, kill9, until, type NatsServer, type Child } from './nats/setup';
+import { startServer, forkChild, kill9, until, type NatsServer, natsSuite } from './nats/setup';
 
 interface Api { add(a: number, b: number): number; whoami(): number; fail(): never; slow(ms: number): string }
 
-let server: NatsServer;
-let rt: Runtime;
-let bridge: Bridge;
-const children: Child[] = [];
+const w = natsSuite('nats-rpc-test');
 
 beforeAll(async () => {
-  server = await startServer();
-  rt = await Runtime.create({ size: 1 << 20 });
-  bridge = await Bridge.connect(rt, { servers: server.url, name: 'nats-rpc-test' });
-  for (let i = 0; i < 2; i++) children.push(forkChild('rpc', server.url, { port: 'calc' }));
-  await until(() => children.every((c) => c.messages.some((m) => m.serving)), 'the callees to serve');
-});
-afterAll(async () => {
-  for (const c of children) await kill9(c);
-  await bridge?.close();
-  rt?.close();
-  await server?.stop();
+  for (let i = 0; i < 2; i++) w.children.push(forkChild('rpc', w.server.url, { port: 'calc' }));
+  await until(() => w.children.every((c) => c.messages.some((m) => m.serving)), 'the callees to serve');
 });
 
 describe('bridged RPC', () => {
   it('calls an api exposed in other processes; each call runs in one of them', async () => {
-    const api = wrap<Api>(bridge.port('calc'));
+    const api = wrap<Api>(w.bridge.port('calc'));
     expect(await api.add(2, 3)).toBe(5);
     const pids = new Set<number>();
     for (let i = 0; i < 40; i++) pids.add(await api.whoami());
-    expect(pids).toEqual(new Set(children.map((c) => c.proc.pid)));
+    expect(pids).toEqual(new Set(w.children.map((c) => c.proc.pid)));
     const results = await Promise.all(Array.from({ length: 100 }, (_, i) => api.add(i, i)));
     expect(results).toEqual(Array.from({ length: 100 }, (_, i) => 2 * i));
   });
 
   it('a remote error comes back with its class name, message and properties', async () => {
-    const api = wrap<Api>(bridge.port('calc'));
+    const api = wrap<Api>(w.bridge.port('calc'));
     const e = await api.fail().catch((x: unknown) => x) as Error & { detail?: number };
     expect(e.name).toBe('RangeError');
     expect(e.message).toBe('bad value');
@@ -48,40 +36,40 @@ describe('bridged RPC', () => {
   });
 
   it('nobody serving the port: DeadPeerError at once', async () => {
-    const api = wrap<Api>(bridge.port('nobody-here'));
+    const api = wrap<Api>(w.bridge.port('nobody-here'));
     await expect(api.add(1, 2)).rejects.toBeInstanceOf(DeadPeerError);
-    await expect(bridge.port('nobody-here').callAsync(new Uint8Array(1))).rejects.toBeInstanceOf(DeadPeerError);
+    await expect(w.bridge.port('nobody-here').callAsync(new Uint8Array(1))).rejects.toBeInstanceOf(DeadPeerError);
   });
 
   it('no reply in time: TimeoutError, and the callee sees its signal abort', async () => {
-    const api = wrap<Api>(bridge.port('calc'));
-    const before = children.flatMap((c) => c.messages).filter((m) => m.aborted).length;
+    const api = wrap<Api>(w.bridge.port('calc'));
+    const before = w.children.flatMap((c) => c.messages).filter((m) => m.aborted).length;
     await expect(api.slow(10_000, callOptions({ timeout: 200 }))).rejects.toBeInstanceOf(TimeoutError);
-    await until(() => children.flatMap((c) => c.messages).filter((m) => m.aborted).length === before + 1, "the callee's abort");
+    await until(() => w.children.flatMap((c) => c.messages).filter((m) => m.aborted).length === before + 1, "the callee's abort");
   });
 
   it("an AbortSignal rejects with its reason and aborts the callee's signal", async () => {
-    const api = wrap<Api>(bridge.port('calc'));
-    const before = children.flatMap((c) => c.messages).filter((m) => m.aborted).length;
+    const api = wrap<Api>(w.bridge.port('calc'));
+    const before = w.children.flatMap((c) => c.messages).filter((m) => m.aborted).length;
     const ac = new AbortController();
     const p = api.slow(10_000, callOptions({ signal: ac.signal }));
     setTimeout(() => ac.abort(new Error('changed my mind')), 100);
     await expect(p).rejects.toThrow('changed my mind');
-    await until(() => children.flatMap((c) => c.messages).filter((m) => m.aborted).length === before + 1, "the callee's abort");
+    await until(() => w.children.flatMap((c) => c.messages).filter((m) => m.aborted).length === before + 1, "the callee's abort");
     expect(await api.slow(10)).toBe('finished');
   });
 
   it('bad input: functions as arguments, bad port names, blocking forms', async () => {
-    const api = wrap<{ add(a: unknown, b: number): number }>(bridge.port('calc'));
+    const api = wrap<{ add(a: unknown, b: number): number }>(w.bridge.port('calc'));
     await expect(api.add(() => 1, 2)).rejects.toBeInstanceOf(TypeError);
-    expect(() => bridge.port('calc.*')).toThrow(TypeError);
-    expect(() => bridge.port('calc').call()).toThrow(WouldBlockError);
+    expect(() => w.bridge.port('calc.*')).toThrow(TypeError);
+    expect(() => w.bridge.port('calc').call()).toThrow(WouldBlockError);
   });
 
   it('ports without RPC: callAsync / receiveAsync / reply in one process', async () => {
-    const port = bridge.port<string>('echo', { codec: 'string' });
+    const port = w.bridge.port<string>('echo', { codec: 'string' });
     void (async () => { const m = await port.receiveAsync(); m.reply(`echo ${m.value}`); })();
-    const caller = bridge.port<string>('echo', { codec: 'string' });
+    const caller = w.bridge.port<string>('echo', { codec: 'string' });
     // the receiver subscribes at its first receiveAsync(): retry until it is there
     let answer: string | undefined;
     while (answer === undefined) answer = await caller.callAsync('hi').catch((e) => { if (e instanceof DeadPeerError) return undefined; throw e; });
@@ -95,7 +83,7 @@ describe('bridged RPC, the server stopped under traffic', () => {
     const rt2 = await Runtime.create({ size: 1 << 20 });
     const b = await Bridge.connect(rt2, { servers: s.url, name: 'rpc-restart' });
     const callee = forkChild('rpc', s.url, { port: 'calc' });
-    children.push(callee);
+    w.children.push(callee);
     let s2: NatsServer | undefined;
     try {
       await until(() => callee.messages.some((m) => m.serving), 'the callee');

@@ -1,41 +1,26 @@
 // Bridged topics (wasm-ipc/nats): every subscriber of every process sees every message
 // published after it subscribed, in order, through a real nats-server -js; keys; bad input.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Runtime, ClosedError, TimeoutError } from '../dist/node/index.js';
 import { Bridge } from '../dist/node/nats.js';
-import { startServer, forkChild, kill9, until, type NatsServer, type Child } from './nats/setup';
+import { forkChild, until, natsSuite } from './nats/setup';
 
-let server: NatsServer;
-let rt: Runtime;
-let bridge: Bridge;
-const children: Child[] = [];
-
-beforeAll(async () => {
-  server = await startServer({ maxPayload: 4096 });
-  rt = await Runtime.create({ size: 1 << 20 });
-  bridge = await Bridge.connect(rt, { servers: server.url, name: 'nats-topic-test' });
-});
-afterAll(async () => {
-  for (const c of children) await kill9(c);
-  await bridge?.close();
-  rt?.close();
-  await server?.stop();
-});
+const w = natsSuite('nats-topic-test', { maxPayload: 4096 });
 
 describe('bridged topic', () => {
   it('three subscriber processes each see every message, in order', async () => {
     const N = 2000;
-    const subs = [0, 1, 2].map(() => forkChild('subscriber', server.url, { topic: 'news', count: N }));
-    children.push(...subs);
+    const subs = [0, 1, 2].map(() => forkChild('subscriber', w.server.url, { topic: 'news', count: N }));
+    w.children.push(...subs);
     await until(() => subs.every((s) => s.messages.some((m) => m.subscribed)), 'the subscriptions');
-    const topic = bridge.topic<number>('news', { codec: 'json' });
+    const topic = w.bridge.topic<number>('news', { codec: 'json' });
     for (let i = 0; i < N; i++) topic.publish(i);
     expect(await Promise.all(subs.map((s) => s.exited))).toEqual([0, 0, 0]);
     for (const s of subs) expect(s.messages.find((m) => m.got).got).toEqual(Array.from({ length: N }, (_, i) => [i, 0]));
   });
 
   it('a subscription sees only what was published after it, only its key, and ends when unsubscribed', async () => {
-    const topic = bridge.topic<string>('keys', { codec: 'string' });
+    const topic = w.bridge.topic<string>('keys', { codec: 'string' });
     topic.publish('before');
     const all = await topic.subscribe();
     const seven = await topic.subscribe({ key: 7 });
@@ -59,17 +44,17 @@ describe('bridged topic', () => {
   });
 
   it('subscribers of this process take its messages from shared memory, other processes by NATS; each message once', async () => {
-    const near = await Bridge.connect(rt, { servers: server.url });      // another bridge of this segment: another thread of this process
+    const near = await Bridge.connect(w.rt, { servers: w.server.url });      // another bridge of this segment: another thread of this process
     const farRt = await Runtime.create({ size: 1 << 20 });
-    const far = await Bridge.connect(farRt, { servers: server.url });    // another segment: another process
+    const far = await Bridge.connect(farRt, { servers: w.server.url });    // another segment: another process
     try {
       const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
       const mine = await near.topic<number>('fast', { codec: 'json' }).subscribe();
       const theirs = await far.topic<number>('fast', { codec: 'json' }).subscribe();
-      const topic = bridge.topic<number>('fast', { codec: 'json' });
+      const topic = w.bridge.topic<number>('fast', { codec: 'json' });
       const N = 300;                                                     // more than the 256 the segment keeps unread
       for (let i = 0; i < N; i++) topic.publish(i);
-      await bridge.nc.flush();
+      await w.bridge.nc.flush();
       const farGot: number[] = [];
       for (let i = 0; i < N; i++) farGot.push((await theirs.receiveAsync({ timeout: 5000 })).value);
       expect(farGot).toEqual(range(0, N));                                // by NATS: all of them
@@ -88,7 +73,7 @@ describe('bridged topic', () => {
       // a message over the 2 KiB that shared memory carries goes by NATS, to this process too
       const words = await near.topic<string>('big', { codec: 'string' }).subscribe();
       const big = 'x'.repeat(3000);
-      bridge.topic<string>('big', { codec: 'string' }).publish(big, { key: 3 });
+      w.bridge.topic<string>('big', { codec: 'string' }).publish(big, { key: 3 });
       expect(await words.receiveAsync({ timeout: 5000 })).toEqual({ value: big, key: 3, lost: 0 });
       await new Promise((r) => setTimeout(r, 100));
       expect(words.tryReceive()).toBeUndefined();
@@ -102,7 +87,7 @@ describe('bridged topic', () => {
       // (it waited on NATS alone: the publisher's NATS copy rings, the message comes from shared memory)
       const bell = await near.topic<number>('bell', { codec: 'json' }).subscribe();
       const ringing = bell.receiveAsync({ timeout: 5000 });
-      bridge.topic<number>('bell', { codec: 'json' }).publish(5);
+      w.bridge.topic<number>('bell', { codec: 'json' }).publish(5);
       expect(await ringing).toEqual({ value: 5, key: 0, lost: 0 });
       await new Promise((r) => setTimeout(r, 100));
       expect(bell.tryReceive()).toBeUndefined();                       // and once
@@ -114,9 +99,9 @@ describe('bridged topic', () => {
   });
 
   it('bad input: names, keys, sizes over max_payload', () => {
-    expect(() => bridge.topic('a.b')).toThrow(TypeError);
-    expect(() => bridge.topic('news*')).toThrow(TypeError);
-    const topic = bridge.topic('sizes');
+    expect(() => w.bridge.topic('a.b')).toThrow(TypeError);
+    expect(() => w.bridge.topic('news*')).toThrow(TypeError);
+    const topic = w.bridge.topic('sizes');
     expect(() => topic.publish(new Uint8Array(1), { key: -1 })).toThrow(RangeError);
     expect(() => topic.publish(new Uint8Array(8192))).toThrow(/max_payload/);
   });

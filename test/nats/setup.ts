@@ -2,6 +2,9 @@
 // dir) started by the test itself, forked child processes (test/nats/child.mjs), and the
 // stopping of everything started. A missing nats-server FAILS the test, naming the setup command.
 import { fork, type ChildProcess } from 'node:child_process';
+import { beforeAll, afterAll } from 'vitest';
+import { Runtime } from '../../dist/node/index.js';
+import { Bridge } from '../../dist/node/nats.js';
 // @ts-expect-error: a plain .mjs script
 import { startNatsServer } from '../../scripts/nats-server.mjs';
 
@@ -34,4 +37,28 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** Poll `cond` every 20 ms until true, or throw after `ms` naming `what`. */
 export async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
   for (const t = Date.now(); !cond(); await sleep(20)) if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
+}
+
+/** What a NATS test file shares: its server, a runtime and a bridge on it, and the children it forked. */
+export interface NatsWorld { server: NatsServer; rt: Runtime; bridge: Bridge; children: Child[] }
+
+/**
+ * Start a server (with `serverOptions`), a runtime and a bridge named `name` before the file's
+ * tests, and stop them after, with every child in `children` killed first. The fields are set
+ * once the file's first beforeAll ran.
+ */
+export function natsSuite(name: string, serverOptions: Parameters<typeof startServer>[0] = {}): NatsWorld {
+  const w = { children: [] as Child[] } as unknown as NatsWorld;
+  beforeAll(async () => {
+    w.server = await startServer(serverOptions);
+    w.rt = await Runtime.create({ size: 1 << 20 });
+    w.bridge = await Bridge.connect(w.rt, { servers: w.server.url, name });
+  });
+  afterAll(async () => {
+    for (const c of w.children) await kill9(c);
+    await w.bridge?.close();
+    w.rt?.close();
+    await w.server?.stop();
+  });
+  return w;
 }
