@@ -23,7 +23,7 @@ export { expose, wrap, wrapSync, callOptions, currentCall, CallOptions } from '.
 export type { Remote, RemoteSync, CallContext, ExposeOptions, Reply } from './rpc';
 // for wasm-ipc/nats, which imports them from this entry so that both share one copy of the
 // library (its errors are these classes, and currentCall() sees its calls): not public API
-export { Calls as _RpcCalls, checkSerializable as _checkSerializable, failure as _rpcFailure, unpack as _rpcUnpack } from './rpc';
+export { Calls as _RpcCalls, methods as _rpcMethods, checkSerializable as _checkSerializable, failure as _rpcFailure, unpack as _rpcUnpack } from './rpc';
 export { CondVar, Monitor } from './condvar';
 export { Barrier } from './barrier';
 export { RwLock } from './rwlock';

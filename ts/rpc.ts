@@ -249,8 +249,8 @@ export function wrap<T>(port: Port<any>, defaults: { timeout?: number } = {}): R
   }) as Remote<T>;
 }
 
-/** A proxy whose method `name` is make(name), made once per name. Not a thenable. */
-function methods(make: (name: string) => (...args: unknown[]) => unknown): object {
+/** A proxy whose method `name` is make(name), made once per name. Not a thenable. (wasm-ipc/nats's wrap() too.) */
+export function methods(make: (name: string) => (...args: unknown[]) => unknown): object {
   const made = new Map<string, (...args: unknown[]) => unknown>();
   return new Proxy({}, {
     get: (_, name) => {

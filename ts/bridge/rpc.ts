@@ -12,7 +12,7 @@
 //  - the connection dropping while a call is pending → DeadPeerError;
 //  - a remote error of the library's classes comes back as that class (TimeoutError, ...).
 // A request id seen again (a retried request) is run once and answered with the first reply.
-import { msgpackCodec, _RpcCalls, _checkSerializable, _rpcUnpack, CallOptions, TimeoutError, type Remote, type Reply } from '../index';
+import { msgpackCodec, _RpcCalls, _rpcMethods, _checkSerializable, _rpcUnpack, CallOptions, TimeoutError, type Remote, type Reply } from '../index';
 import type { BridgedPort } from './port';
 import { asLibraryError } from './naming';
 
@@ -50,8 +50,7 @@ export function expose(api: object, port: BridgedPort<any>, options: { remember?
 
 /** A proxy whose methods call the api exposed on `port` (in any process) and return promises. */
 export function wrap<T>(port: BridgedPort<any>, defaults: { timeout?: number } = {}): Remote<T> {
-  const made = new Map<string, (...args: unknown[]) => Promise<unknown>>();
-  const make = (method: string) => async (...args: unknown[]): Promise<unknown> => {
+  return _rpcMethods((method) => async (...args: unknown[]): Promise<unknown> => {
     const opts = args[args.length - 1] instanceof CallOptions ? args.pop() as CallOptions : undefined;
     for (let k = 0; k < args.length; k++) _checkSerializable(args[k], () => `${method}(): argument ${k}`);
     const req = { i: `${port.bridge.id}:${++calls}`, m: method, a: args };
@@ -66,13 +65,5 @@ export function wrap<T>(port: BridgedPort<any>, defaults: { timeout?: number } =
       }
       throw e;
     }
-  };
-  return new Proxy({}, {
-    get: (_, name) => {
-      if (typeof name !== 'string' || name === 'then') return undefined;
-      let fn = made.get(name);
-      if (!fn) made.set(name, fn = make(name));
-      return fn;
-    },
   }) as Remote<T>;
 }
