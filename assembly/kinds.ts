@@ -21,7 +21,7 @@ import { pipeSummary, PIPE_BUF } from './pipe';
 import { FRAMEPOOL_SIZE, framePoolInit, framePoolDestroy, framePoolWakeAll, framePoolOnDeath, framePoolSummary } from './framepool';
 import { TOPIC_SIZE, topicInit, topicDestroy, topicWakeAll, topicOnDeath, topicSummary } from './topic';
 import { EVENT_SIZE, eventInit, eventSummary, eventWakeAll } from './event';
-import { PORT_SIZE, KIND_PORT_, portInit, portSummary, portWakeAll, portDestroy, portOnDeath } from './port';
+import { PORT_SIZE, KIND_PORT_, portInit, portSummary, portOnRemove, portDestroy, portOnDeath } from './port';
 import { ONCE_SIZE, LATCH_SIZE, onceSummary, onceOnDeath, onceWakeAll, latchInit, latchSummary, latchWakeAll } from './once';
 
 export const KIND_SHM: u32 = 1;
@@ -138,7 +138,7 @@ export function kindOnRemove(kind: u32, obj: usize): void {
     case KIND_LATCH: latchWakeAll(obj); break;
     case KIND_CHANNEL: case KIND_PIPE: channelWakeAll(obj); break;
     case KIND_MQUEUE: mqWakeAll(obj); break;
-    case KIND_PORT: portWakeAll(obj); break;
+    case KIND_PORT: portOnRemove(obj); break;
     case KIND_EVENT: eventWakeAll(obj); break;
     case KIND_FRAMEPOOL: framePoolWakeAll(obj); break;
     case KIND_TOPIC: topicWakeAll(obj); break;

@@ -15,7 +15,8 @@
 //   owner dies (onThreadDeath, thread_exit): DEAD set under the lock, every queued node
 //            dropped (its receipt fails), everyone woken; senders then get E_DEAD_PEER
 //   claim:   a live thread takes over a dead port's receive right (a service's fail-over)
-//   removed: E_CLOSED for everyone, nodes dropped when the memory is freed
+//   removed: E_CLOSED for everyone; what is queued is dropped at once (its receipts fail, so a
+//            caller waiting on a removed port learns that nobody received its message)
 // Waiting: notEmpty / notFull are eventcounts (eventcount.ts): read the sequence, try, wait
 // for it to move. Thread ports are never freed (one per thread-table slot, kept like the
 // scratch block), so a send by thread id needs no reference: the owner field, checked under
@@ -340,6 +341,15 @@ export function portOnDeath(obj: usize, tid: u32): void {
     drain(obj);
   }
   lockRelease(obj + F_LOCK);
+  portWakeAll(obj);
+}
+
+/** Removed (REMOVED is stored first, so no send links a node after this drain): drop what is queued, wake everyone. */
+export function portOnRemove(obj: usize): void {
+  if (valid(obj) && lock(obj)) {
+    drain(obj);
+    lockRelease(obj + F_LOCK);
+  }
   portWakeAll(obj);
 }
 

@@ -108,6 +108,96 @@ describe('bridged channel, one process', () => {
   });
 });
 
+describe('bridged channel, the local fast path', () => {
+  const localPort = (name: string): string => `wipc.nats.channel.${name}`;
+  /** Until the first receiving handle of w.rt owns the channel's local port. */
+  const owned = (name: string): Promise<void> => until(() => { try { w.rt.port(localPort(name), { create: false }).dispose(); return true; } catch { return false; } }, 'the local port');
+  const lastSeq = async (ch: { name: string }): Promise<number> => (await w.bridge.jsm.streams.info(`wipc_channel_${ch.name}`)).state.last_seq;
+
+  it('a send to a waiting receiver of this process never reaches the stream; order per sender is kept across the stream and back', async () => {
+    const name = fresh('local');
+    const other = await Bridge.connect(w.rt, { servers: w.server.url, name: 'local-sender' });   // another bridge of this segment
+    try {
+      const rx = await w.bridge.channel<number>(name, { codec: 'json' });
+      const tx = await other.channel<number>(name, { codec: 'json' });
+      const got: number[] = [];
+      let pause: Promise<void> | undefined;
+      const loop = (async () => { while (got.length < 401) { await pause; got.push(await rx.recvAsync()); } })();
+      await owned(name);
+      for (let i = 0; i < 200; i++) await tx.sendAsync(i);
+      await until(() => got.length === 200, '200 messages');
+      expect(await lastSeq(rx), 'nothing went to the stream').toBe(0);
+      // the receiver stops waiting: the sends are declined and go to the stream...
+      let resume!: () => void;
+      pause = new Promise((r) => { resume = r; });
+      await sleep(50);                               // (the receive already waiting takes the next one)
+      for (let i = 200; i < 250; i++) await tx.sendAsync(i);
+      expect(await lastSeq(rx)).toBeGreaterThanOrEqual(49);
+      // ...and once it waits again, later sends must not overtake them
+      resume();
+      pause = undefined;
+      for (let i = 250; i < 400; i++) await tx.sendAsync(i);
+      await until(() => got.length === 400, '400 messages');
+      const stored = await lastSeq(rx);
+      await sleep(80);                              // past the stream check's interval: the stream is empty
+      await tx.sendAsync(400);
+      await loop;
+      expect(got).toEqual(Array.from({ length: 401 }, (_, i) => i));
+      expect(await lastSeq(rx), 'back in shared memory once the stream was empty').toBe(stored);
+      await rx.unlink();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a send with its own msgId goes by the stream and is deduplicated; a handle that sends and receives talks to itself', async () => {
+    const ch = await w.bridge.channel<string>(fresh('local-id'), { codec: 'string' });
+    const first = ch.recvAsync();
+    await owned(ch.name);
+    await ch.sendAsync('a', { msgId: 'same' });
+    await ch.sendAsync('a again', { msgId: 'same' });
+    expect(await first).toBe('a');
+    await expect(ch.recvAsync({ timeout: 300 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(await lastSeq(ch)).toBe(1);
+    const next = ch.recvAsync();
+    await ch.sendAsync('b');                       // default id: handed over
+    expect(await next).toBe('b');
+    expect(await lastSeq(ch)).toBe(1);
+    await ch.unlink();
+  });
+
+  it("a close() in another process stops the fast path: this process's sends then get ClosedError", async () => {
+    const name = fresh('local-close');
+    const rtFar = await Runtime.create({ size: 1 << 20 });
+    const far = await Bridge.connect(rtFar, { servers: w.server.url, name: 'far-closer' });
+    try {
+      const rx = await w.bridge.channel<number>(name, { codec: 'json' });
+      const tx = await w.bridge.channel<number>(name, { codec: 'json' });
+      const got: number[] = [];
+      const loop = (async () => { for await (const v of rx) got.push(v); })();
+      await owned(name);
+      await tx.sendAsync(1);
+      await until(() => got.length === 1, 'the first message');
+      await (await far.channel(name)).close();
+      let i = 2;
+      const t0 = Date.now();
+      for (;; i++) {
+        const r = await tx.sendAsync(i).then(() => 'sent', (e) => e);
+        if (r !== 'sent') { expect(r).toBeInstanceOf(ClosedError); break; }
+        expect(Date.now() - t0, 'the close notice arrives within seconds').toBeLessThan(10_000);
+      }
+      await expect(tx.sendAsync(-1)).rejects.toBeInstanceOf(ClosedError);
+      await loop;                                    // drained, then ClosedError ends it
+      expect(got).toEqual(Array.from({ length: i - 1 }, (_, k) => k + 1));
+      expect(await lastSeq(rx), 'every message it took went through shared memory').toBe(0);
+      await rx.unlink();
+    } finally {
+      await far.close();
+      rtFar.close();
+    }
+  });
+});
+
 describe('bridged channel across processes', () => {
   it('each message reaches exactly one of two receiver processes', async () => {
     const name = fresh('fanout');
@@ -205,12 +295,17 @@ describe('bridged channel, the server restarted under traffic', () => {
     const s = await startServer();
     const rt2 = await Runtime.create({ size: 1 << 20 });
     const b = await Bridge.connect(rt2, { servers: s.url, name: 'restart-test' });
+    // the receiver on a segment of its own: one of this segment would take the sends in shared memory
+    const rt3 = await Runtime.create({ size: 1 << 20 });
+    const b3 = await Bridge.connect(rt3, { servers: s.url, name: 'restart-test-receiver' });
     let restarted: NatsServer | undefined;
     try {
-      const ch = await b.channel<number>('restart', { codec: 'json', ackWait: 2000, capacity: 100_000 });
+      const opts = { codec: 'json', ackWait: 2000, capacity: 100_000 } as const;
+      const ch = await b.channel<number>('restart', opts);
+      const rx = await b3.channel<number>('restart', opts);
       const N = 600;
       const seen = new Map<number, number>();
-      const collect = (async () => { while (seen.size < N) { const v = await ch.recvAsync(); seen.set(v, (seen.get(v) ?? 0) + 1); } })();
+      const collect = (async () => { while (seen.size < N) { const v = await rx.recvAsync(); seen.set(v, (seen.get(v) ?? 0) + 1); } })();
       for (let i = 0; i < N; i++) {
         if (i === 200) {
           await s.stop({ removeStore: false });          // SIGTERM: the store is kept
@@ -219,7 +314,7 @@ describe('bridged channel, the server restarted under traffic', () => {
         await ch.sendAsync(i);                           // retries (same message id) until the server is back
       }
       await collect;
-      const extra = await ch.recvAsync({ timeout: 2500 }).then((v) => [v], () => []);
+      const extra = await rx.recvAsync({ timeout: 2500 }).then((v) => [v], () => []);
       const lost = Array.from({ length: N }, (_, i) => i).filter((i) => !seen.has(i)).length;
       const duplicated = [...seen.values()].filter((n) => n > 1).length + extra.length;
       console.log(`server restart: ${N} messages, lost ${lost}, duplicated ${duplicated}`);
@@ -227,7 +322,9 @@ describe('bridged channel, the server restarted under traffic', () => {
       await ch.unlink();
     } finally {
       await b.close();
+      await b3.close();
       rt2.close();
+      rt3.close();
       await restarted?.stop();
       await s.stop();
     }

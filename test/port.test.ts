@@ -274,8 +274,23 @@ describe('delivery confirmation', () => {
     const p = rt.port<string>('gone', { codec: 'string' });
     const d = p.deliverAsync('x', { confirm: 'processed' });
     p.remove();
-    // the port's memory goes with its last reference: the queued message is dropped with it
     await expect(d).rejects.toThrow(DeadPeerError);
+    // a sender's handle keeps the memory: its queued call is dropped at the removal all the same,
+    // and the error says that nobody received it (a bridge sends it again by NATS)
+    const owner = rt.port<string>('gone-too', { codec: 'string' });
+    const sender = rt.port<string>('gone-too', { codec: 'string', create: false });
+    const call = sender.callAsync('q', { timeout: 20_000 });
+    const received = owner.receiveAsync();
+    const answered = sender.callAsync('r', { timeout: 20_000 });      // queued behind 'q'
+    const m = await received;
+    expect(m.value).toBe('q');
+    owner.remove();
+    const err = await answered.then(() => undefined, (e) => e);
+    expect(err).toBeInstanceOf(DeadPeerError);
+    expect(err.received).toBe(false);
+    m.reply('done');                                 // a call received before the removal is still answered
+    expect(await call).toBe('done');
+    sender.dispose();
     const mq = rt.messageQueue<string>('gone-q', { codec: 'string' });
     const d2 = mq.deliverAsync('y', { confirm: 'received' });
     mq.remove();

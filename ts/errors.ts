@@ -39,7 +39,10 @@ export class LimitError extends IpcError {}
 /** A blocking wait was interrupted (rt.interrupt). */
 export class InterruptedError extends IpcError {}
 /** The peer thread this operation depends on has died. */
-export class DeadPeerError extends IpcError {}
+export class DeadPeerError extends IpcError {
+  /** A confirmed send or a call: whether its receiver had taken the message (false: nobody has it, sending it again cannot double it). */
+  declare readonly received?: boolean;
+}
 /** A blocking lock by the thread that already holds it would wait forever (EDEADLK). */
 export class DeadlockError extends IpcError {}
 /**

@@ -64,9 +64,9 @@ export class Receipt {
     const receiver = core.receipt_receiver(this.offset);
     if (state === DEAD) {
       core.receipt_drop(this.offset);
-      throw new DeadPeerError(receiver !== 0
+      throw Object.assign(new DeadPeerError(receiver !== 0
         ? `${what}: the receiver (thread ${receiver}) died before confirming`
-        : `${what}: the message was dropped before anyone received it (its port's owner died, or the object was removed)`, Status.DEAD_PEER);
+        : `${what}: the message was dropped before anyone received it (its port's owner died, or the object was removed)`, Status.DEAD_PEER), { received: receiver !== 0 });
     }
     return receiver;
   }

@@ -20,14 +20,13 @@
 // DeadPeerError if its receiver dies before answering (it may or may not have run), the
 // call's timeout and signal as over NATS. Other receivers of this process serve NATS only.
 import { type Subscription } from '@nats-io/transport-node';
-import { ClosedError, NotFoundError, TimeoutError, type Codec, type CodecName, type Port, type PortMessage } from '../index';
+import { ClosedError, TimeoutError, type Codec, type CodecName, type PortMessage } from '../index';
 import type { Bridge } from './bridge';
+import { LocalPort } from './local';
 import { checkName, checkSize, codecOf, errorFrom, names, waitIn, waitOptions, wouldBlock, type WaitOptions } from './naming';
 
 /** setTimeout's largest delay: "no timeout" for a NATS request, which needs one. */
 export const FOREVER = 2 ** 31 - 1;
-/** How often a sender without a local receiver looks for one again. */
-const LOOKUP_MS = 100;
 
 /** A received message or call, from NATS or from the local port: what serve() handlers get. */
 export interface Incoming { readonly data: Uint8Array; readonly reply?: string; respond(data: Uint8Array): unknown }
@@ -54,11 +53,7 @@ export class BridgedPort<T = Uint8Array> {
   readonly #waiters: { resolve(m: Incoming): void; reject(e: unknown): void }[] = [];
   readonly #forget: () => void;
   #disposed = false;
-  readonly #localName: string;
-  #target: Port<Uint8Array> | undefined;      // the local port this handle sends through
-  #lookedAt = -Infinity;
-  #owned: Port<Uint8Array> | undefined;       // the local port this handle receives on
-  #pumps = new AbortController();              // ends the local pumps
+  readonly #local: LocalPort;
 
   constructor(bridge: Bridge, name: string, options: { codec?: CodecName | Codec<T> } = {}) {
     checkName(name);
@@ -68,60 +63,8 @@ export class BridgedPort<T = Uint8Array> {
     this.label = `bridged port "${name}"`;
     this.subject = names(bridge.prefix, 'port', name).subject;
     this.codec = codecOf<T>(options.codec);
-    this.#localName = `${bridge.prefix}.nats.port.${name}`;
+    this.#local = new LocalPort(bridge.rt, `${bridge.prefix}.nats.port.${name}`);
     this.#forget = bridge.own(this);
-  }
-
-  /** The local port of a receiver of this process, while its owner lives (undefined: go by NATS). */
-  #local(): Port<Uint8Array> | undefined {
-    let p = this.#target;
-    if (p === undefined) {
-      const t = Date.now();
-      if (t - this.#lookedAt < LOOKUP_MS) return undefined;
-      this.#lookedAt = t;
-      try { p = this.#target = this.#bridge.rt.port(this.#localName, { create: false }); } catch (e) {
-        if (e instanceof NotFoundError) return undefined;
-        throw e;
-      }
-    }
-    if (p.ownerDied) { this.#dropTarget(); return undefined; }
-    return p;
-  }
-
-  #dropTarget(): void {
-    if (this.#target !== this.#owned) this.#target?.dispose();
-    this.#target = undefined;
-    this.#lookedAt = Date.now();
-  }
-
-  /** Through the local port when there is one; undefined if it went away first (then: NATS). */
-  async #viaLocal<R>(what: (p: Port<Uint8Array>) => Promise<R>): Promise<R | undefined> {
-    const p = this.#local();
-    if (p === undefined) return undefined;
-    try { return await what(p); } catch (e) {
-      if (!(e instanceof ClosedError)) throw e;   // removed: nothing was delivered
-      this.#dropTarget();
-      return undefined;
-    }
-  }
-
-  /** Receive here: the local port too, if no other handle of this process owns it. Feeds `deliver`. */
-  #receiveLocally(deliver: (m: Incoming) => void): void {
-    if (this.#owned === undefined) {
-      let p: Port<Uint8Array>;
-      try { p = this.#bridge.rt.port(this.#localName); } catch { return; }
-      if (!p.isOwner && p.ownerDied) { try { p.claim(); } catch { /* another thread took it */ } }
-      if (!p.isOwner) { p.dispose(); return; }   // another thread of this process receives locally
-      this.#owned = this.#target = p;
-    }
-    const port = this.#owned, signal = this.#pumps.signal;
-    void (async () => {
-      for (;;) {
-        let m: PortMessage<Uint8Array>;
-        try { m = await port.receiveAsync({ signal, spin: false }); } catch { return; }   // removed, or this handle disposed
-        deliver(fromLocal(m));
-      }
-    })();
   }
 
   get bridge(): Bridge { return this.#bridge; }
@@ -141,7 +84,7 @@ export class BridgedPort<T = Uint8Array> {
   async sendAsync(value: T): Promise<void> {
     this.#live('sendAsync()');
     const bytes = this.encode(value);
-    if (await this.#viaLocal((p) => p.sendAsync(bytes).then(() => true)) === true) return;
+    if (await this.#local.via((p) => p.sendAsync(bytes).then(() => true)) === true) return;
     this.#bridge.nc.publish(this.subject, bytes);
   }
 
@@ -155,7 +98,7 @@ export class BridgedPort<T = Uint8Array> {
     this.#live(what);
     const { deadline, signal } = waitOptions(options);
     if (signal?.aborted) throw signal.reason;
-    const local = await this.#viaLocal((p) => p.callAsync<Uint8Array>(bytes, { timeout: deadline < 0 ? undefined : Math.max(0, deadline - Date.now()), signal }));
+    const local = await this.#local.via((p) => p.callAsync<Uint8Array>(bytes, { timeout: deadline < 0 ? undefined : Math.max(0, deadline - Date.now()), signal }));
     if (local !== undefined) return local;
     return (await this.#natsRequest(bytes, deadline, signal, what)).data;
   }
@@ -193,26 +136,15 @@ export class BridgedPort<T = Uint8Array> {
         deliver(m);
       },
     });
-    this.#receiveLocally(deliver);
+    this.#local.receive((m) => deliver(fromLocal(m)));
   }
 
   /** Receive raw messages in `handler` (used by expose()), from NATS and the local port; returns a function that stops it. */
   serve(handler: (m: Incoming) => void): () => void {
     this.#live('serve()');
     const sub = this.#bridge.nc.subscribe(this.subject, { queue: 'port', callback: (err, m) => { if (!err) handler(m); } });
-    this.#receiveLocally(handler);
-    return () => { sub.unsubscribe(); this.#stopLocal(); };
-  }
-
-  /** This handle stops receiving locally: its port is removed, so senders go by NATS again. */
-  #stopLocal(): void {
-    this.#pumps.abort();
-    this.#pumps = new AbortController();
-    const p = this.#owned;
-    if (p === undefined) return;
-    this.#owned = undefined;
-    if (this.#target === p) this.#target = undefined;
-    try { p.remove(); } catch { /* gone already */ }
+    this.#local.receive((m) => handler(fromLocal(m)));
+    return () => { sub.unsubscribe(); this.#local.stop(); };
   }
 
   /** The next message sent or call made to this port. */
@@ -240,8 +172,7 @@ export class BridgedPort<T = Uint8Array> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#sub?.unsubscribe();
-    this.#stopLocal();
-    this.#dropTarget();
+    this.#local.dispose();
     for (const w of this.#waiters.splice(0)) w.reject(new ClosedError(`${this.label}: this handle is disposed`, -3));
     this.#forget();
   }

@@ -15,13 +15,20 @@
 //    first, JetStream redelivers it to another receiver after the ack wait.
 // A waiter whose timeout falls while its message's ackAck is under way gets the message
 // (late by that round trip) rather than have an acknowledged message dropped.
+//
+// handOff(): a message that never was in the stream (a channel's local fast path) goes to the
+// first auto waiter, but only while nothing pulled waits in the buffer: it counts as handed
+// out and acknowledged the moment it is given.
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { ClosedError, TimeoutError } from '../index';
 import { errorFrom, pause } from './naming';
 
+/** A message handed over in shared memory (handOff): bytes only, nothing to acknowledge. */
+export interface LocalMsg { readonly data: Uint8Array; readonly local: true }
+
 interface Waiter {
   manual: boolean;
-  resolve(m: JsMsg): void;
+  resolve(m: JsMsg | LocalMsg): void;
   reject(e: unknown): void;
   serving: boolean;
   done: boolean;
@@ -46,10 +53,12 @@ export class Puller {
   ) {}
 
   /** The next message (see the header for `manual`); `deadline` -1: none. */
-  take(manual: boolean, deadline: number, signal?: AbortSignal, what = 'recvAsync()'): Promise<JsMsg> {
+  take(manual: true, deadline: number, signal?: AbortSignal, what?: string): Promise<JsMsg>;
+  take(manual: false, deadline: number, signal?: AbortSignal, what?: string): Promise<JsMsg | LocalMsg>;
+  take(manual: boolean, deadline: number, signal?: AbortSignal, what = 'recvAsync()'): Promise<JsMsg | LocalMsg> {
     if (this.#disposed) return Promise.reject(new ClosedError(`${this.label}: this handle is disposed`, -3));
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<JsMsg>((resolve, reject) => {
+    return new Promise<JsMsg | LocalMsg>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = (): void => give(signal!.reason);
       const w: Waiter = {
@@ -123,6 +132,19 @@ export class Puller {
       this.#waiters.splice(this.#waiters.indexOf(w), 1);
       w.resolve(m);
     }
+  }
+
+  /** Whether handOff() would place a message now: an auto waiter waits and nothing pulled is buffered. */
+  get canHandOff(): boolean {
+    return this.#buffer.length === 0 && this.#waiters.some((w) => !w.manual && !w.serving);
+  }
+
+  /** Give `data` to the first auto waiter (check canHandOff first, in the same turn). */
+  handOff(data: Uint8Array): void {
+    const i = this.#waiters.findIndex((w) => !w.manual && !w.serving);
+    if (i < 0 || this.#buffer.length > 0) throw new Error('handOff(): nobody to hand it to (check canHandOff first)');
+    const [w] = this.#waiters.splice(i, 1);
+    w!.resolve({ data, local: true });
   }
 
   #failAll(e: Error): void {
