@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { Runtime, ClosedError, TimeoutError, WouldBlockError } from '../dist/node/index.js';
 import { Bridge } from '../dist/node/nats.js';
-import { forkChild, natsSuite } from './nats/setup';
+import { forkChild, natsSuite, sleep } from './nats/setup';
 
 const w = natsSuite('nats-mq-test');
 
@@ -48,6 +48,34 @@ describe('bridged message queue', () => {
     const other = await w.bridge.messageQueue<number>('small', { codec: 'json' });
     await mq.unlink();
     await expect(other.receiveAsync({ timeout: 2000 })).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('local fast path: a send to a receiver of this process that waits is handed over with its priority, never stored; unlink ends it', async () => {
+    const other = await Bridge.connect(w.rt, { servers: w.server.url, name: 'mq-local-sender' });   // another bridge of this segment
+    try {
+      const rx = await w.bridge.messageQueue<number>('local', { codec: 'json' });
+      const tx = await other.messageQueue<number>('local', { codec: 'json' });
+      const lastSeq = async (): Promise<number> => (await w.bridge.jsm.streams.info('wipc_mq_local')).state.last_seq;
+      const got = [];
+      for (let i = 0; i < 20; i++) {
+        const r = rx.receiveAsync({ timeout: 20_000 });
+        await sleep(100);                          // it looked at the stream (empty) and waits
+        await tx.sendAsync(i, i % 32);
+        got.push(await r);
+      }
+      expect(got).toEqual(Array.from({ length: 20 }, (_, i) => ({ value: i, priority: i % 32 })));
+      // (a receive slower than 100 ms to start would have taken a few from the stream: allowed)
+      expect(await lastSeq(), 'handed over in shared memory').toBeLessThanOrEqual(3);
+      // nobody waits: the stream keeps them, in priority order
+      const before = await lastSeq();
+      for (const [v, p] of [[1, 0], [2, 7], [3, 3]]) await tx.sendAsync(v!, p);
+      expect(await lastSeq()).toBe(before + 3);
+      expect([await rx.receiveAsync(), await rx.receiveAsync(), await rx.receiveAsync()].map((m) => m.value)).toEqual([2, 3, 1]);
+      await rx.unlink();
+      await expect(tx.sendAsync(4)).rejects.toBeInstanceOf(ClosedError);
+    } finally {
+      await other.close();
+    }
   });
 
   it('bad input: priorities, names, blocking forms', async () => {

@@ -24,33 +24,18 @@
 // Differences: the blocking and try forms (send, recv, trySend, tryRecv) would stall the event
 // loop the connection runs on, so they throw WouldBlockError; every operation is async.
 //
-// Local fast path: a message between two threads of this process never leaves shared memory
-// when a receiver of this process is waiting for it. The first handle of this process that
-// receives owns a local port (ts/bridge/local.ts). A send with the default message id calls
-// it first: the owner answers TAKEN and gives the bytes to one of its waiting recvAsync()s if
-// one waits and nothing pulled from the stream is buffered (ts/bridge/puller.ts handOff),
-// else DECLINED, and the send goes to the stream. A message handed over so was never stored:
-// it is exactly a message pulled, acknowledged and returned, in one step (the owner replies
-// before it hands the message out, so a sender told DeadPeerError, its owner thread gone, may
-// send it to the stream: nobody had it). What stays true:
-//  - order per sender: after a send that went to the stream, a handle goes by the stream until
-//    that message is gone from it (acknowledged: the stream's first_seq passed it, asked at
-//    most every CHECK_MS), so a later message handed over cannot overtake it;
-//  - deduplication: a send with its own msgId always goes by the stream (a handed-over
-//    message has no id to be deduplicated against);
-//  - close/unlink: every owner listens on `<prefix>.ctl.channel.<name>`, where close() and
-//    unlink() announce themselves after the stream changed, and stops its local port (senders
-//    then go by the stream and get ClosedError); an owner starts only after it saw the stream
-//    open, having subscribed first, so it cannot miss the notice.
-// take() is never given a message this way (it needs one that the stream can redeliver), and
-// a handed-over message does not count against `capacity` (it was never queued).
+// Local fast path (ts/bridge/handoff.ts): a send with the default message id to a receiver of
+// this process that waits in recvAsync() (and has nothing pulled buffered) is handed over in
+// shared memory, never stored: the same as pulled, acknowledged and returned in one step. Order
+// per sender and exactly-once hold (see there); a send with its own msgId goes by the stream
+// (it must be deduplicated), take() is never given such a message (it needs one the stream can
+// redeliver), and a handed-over message does not count against `capacity`.
 import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { ClosedError, DeadPeerError, TimeoutError, type Codec, type CodecName, type PortMessage } from '../index';
-import type { Subscription } from '@nats-io/transport-node';
+import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
 import { Puller } from './puller';
-import { LocalPort } from './local';
+import { HandOff } from './handoff';
 import {
   checkName, checkSize, codecOf, errorFrom, intOf, isFull, left, msOf, names, pause, waitOptions, wouldBlock, type WaitOptions,
 } from './naming';
@@ -92,13 +77,6 @@ export interface TakenMessage<T> {
 export interface ChannelInfo { depth: number; unacknowledged: number; capacity: number; closed: boolean }
 
 let handles = 0;
-/** The local owner's answers to a send (see the header). */
-const TAKEN = new Uint8Array([1]);
-const DECLINED = new Uint8Array([0]);
-/** How often a handle whose last stream message may still be queued asks whether it is gone. */
-const CHECK_MS = 50;
-/** How often a receiving handle that another handle outruns tries to own the local port again. */
-const RETRY_MS = 1000;
 
 export class BridgedChannel<T = Uint8Array> {
   readonly name: string;
@@ -116,12 +94,7 @@ export class BridgedChannel<T = Uint8Array> {
   #sent = 0;
   #chain: Promise<unknown> = Promise.resolve();
   #disposed = false;
-  readonly #local: LocalPort;
-  #streamSeq = 0;              // this handle's last message in the stream, until known gone (0: none)
-  #checkedAt = -Infinity;
-  #localState: 'off' | 'starting' | 'on' | 'closed' = 'off';
-  #retryAt = 0;
-  #ctl: Subscription | undefined;
+  readonly #handOff: HandOff;
 
   private constructor(bridge: Bridge, name: string, codec: Codec<T>, capacity: number, maxMessageSize: number, ackWait: number, prefetch: number) {
     this.#bridge = bridge;
@@ -135,7 +108,11 @@ export class BridgedChannel<T = Uint8Array> {
     this.maxMessageSize = maxMessageSize;
     this.ackWait = ackWait;
     this.#puller = new Puller(this.label, () => bridge.js.consumers.get(this.#stream, 'receivers'), ackWait, prefetch, () => this.#ended());
-    this.#local = new LocalPort(bridge.rt, `${bridge.prefix}.nats.channel.${name}`);
+    this.#handOff = new HandOff(bridge, 'channel', name, this.#stream, {
+      canTake: () => this.#puller.canHandOff,
+      take: (data) => this.#puller.handOff(data),
+      isOpen: async () => await this.#ended(true) === undefined,
+    });
     this.#forget = bridge.own(this);
   }
 
@@ -206,7 +183,7 @@ export class BridgedChannel<T = Uint8Array> {
       const id = options.msgId ?? `${this.#bridge.id}.${this.#handle}.${++this.#sent}`;
       if (typeof id !== 'string' || id.length === 0) throw new TypeError('msgId must be a non-empty string');
       const direct = options.msgId === undefined;
-      const p = this.#chain.then(async () => (direct && await this.#direct(bytes, deadline, signal)) || this.#publish(bytes, id, deadline, wait, what, signal));
+      const p = this.#chain.then(async () => (direct && await this.#handOff.send(bytes, deadline, signal)) || this.#publish(bytes, id, deadline, wait, what, signal));
       this.#chain = p.catch(() => undefined);
       return p;
     } catch (e) {
@@ -220,7 +197,7 @@ export class BridgedChannel<T = Uint8Array> {
       if (signal?.aborted) throw signal.reason;
       try {
         const ack = await this.#bridge.js.publish(this.#subject, bytes, { msgID: id, timeout: Math.max(500, Math.min(5000, left(deadline))) });
-        this.#streamSeq = ack.seq;
+        this.#handOff.stored(ack.seq);
         return true;
       } catch (e) {
         if (isFull(e)) {
@@ -239,71 +216,13 @@ export class BridgedChannel<T = Uint8Array> {
     }
   }
 
-  /** The local fast path (see the header): true if a waiting receiver of this process took `bytes`. */
-  async #direct(bytes: Uint8Array, deadline: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.#local.target() === undefined) return false;
-    if (deadline >= 0 && left(deadline) < 50) return false;      // no time for a second try by the stream
-    if (this.#streamSeq > 0 && !await this.#streamPassed()) return false;
-    try {
-      const r = await this.#local.via((p) => p.callAsync<Uint8Array>(bytes, { timeout: deadline < 0 ? undefined : left(deadline), signal }));
-      return r !== undefined && r[0] === TAKEN[0];
-    } catch (e) {
-      if (!(e instanceof DeadPeerError)) throw e;   // a timeout or an abort: it may have been taken, as over NATS
-      this.#local.drop();                            // its owner died before it answered: nobody has it
-      return false;
-    }
-  }
-
-  /** Whether this handle's last message in the stream is gone from it (asked at most every CHECK_MS). */
-  async #streamPassed(): Promise<boolean> {
-    const t = Date.now();
-    if (t - this.#checkedAt < CHECK_MS) return false;
-    this.#checkedAt = t;
-    const info = await this.#bridge.jsm.streams.info(this.#stream).catch(() => undefined);
-    if (info !== undefined && info.state.first_seq > this.#streamSeq) this.#streamSeq = 0;
-    return this.#streamSeq === 0;
-  }
-
-  /** Own the local port, once the stream is seen open with the close notice subscribed first. */
-  #startLocal(): void {
-    if (this.#localState !== 'off' || Date.now() < this.#retryAt) return;
-    this.#localState = 'starting';
-    this.#ctl ??= this.#bridge.nc.subscribe(`${this.#bridge.prefix}.ctl.channel.${this.name}`, { callback: () => this.#stopLocal() });
-    this.#ended(true).then((end) => {
-      if (this.#localState !== 'starting') return;
-      if (end !== undefined) { this.#localState = 'closed'; return; }
-      if (this.#local.receive(this.#onLocal)) { this.#localState = 'on'; return; }
-      this.#localState = 'off';                     // another handle of this process owns it
-      this.#retryAt = Date.now() + RETRY_MS;
-    }, () => { if (this.#localState === 'starting') this.#localState = 'off'; });
-  }
-
-  /** A send of this process: hand it to a waiting recvAsync() or decline (see the header). */
-  readonly #onLocal = (m: PortMessage<Uint8Array>): void => {
-    if (!m.owed) return;
-    const take = this.#puller.canHandOff;
-    try { m.reply(take ? TAKEN : DECLINED); } catch { return; }   // its sender is gone: nobody has it
-    if (take) this.#puller.handOff(m.value);
-  };
-
-  #stopLocal(): void {
-    this.#localState = 'closed';
-    this.#local.stop();
-  }
-
-  /** Tell every owner of the local fast path that the stream closed or went. */
-  #announceEnd(): void {
-    this.#stopLocal();
-    try { this.#bridge.nc.publish(`${this.#bridge.prefix}.ctl.channel.${this.name}`); } catch { /* the connection is closing */ }
-  }
-
   // ---- receiving ----
 
   /** The next message, acknowledged before it is returned (never delivered again). */
   async recvAsync(options?: WaitOptions): Promise<T> {
     this.#live('recvAsync()');
     const { deadline, signal } = waitOptions(options);
-    this.#startLocal();
+    this.#handOff.receiving();
     const m = await this.#puller.take(false, deadline, signal);
     return this.codec.decode(m.data);
   }
@@ -353,7 +272,7 @@ export class BridgedChannel<T = Uint8Array> {
     try {
       await this.#bridge.jsm.streams.update(this.#stream, { subjects: [`${this.#bridge.prefix}.closed.channel.${this.name}`] });
     } catch (e) { throw errorFrom(e, `${this.label}: close()`); }
-    this.#announceEnd();
+    this.#handOff.ended();
   }
 
   async info(): Promise<ChannelInfo> {
@@ -369,7 +288,7 @@ export class BridgedChannel<T = Uint8Array> {
   async unlink(): Promise<void> {
     this.#live('unlink()');
     try { await this.#bridge.jsm.streams.delete(this.#stream); } catch (e) { if (!isMissing(e)) throw errorFrom(e, `${this.label}: unlink()`); }
-    this.#announceEnd();
+    this.#handOff.ended();
     this.dispose();
   }
 
@@ -377,9 +296,7 @@ export class BridgedChannel<T = Uint8Array> {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#localState = 'closed';
-    this.#local.dispose();
-    this.#ctl?.unsubscribe();
+    this.#handOff.dispose();
     this.#puller.dispose();
     this.#forget();
   }

@@ -14,12 +14,26 @@
 //  - maxMessages full: sendAsync() waits and retries (timeout: TimeoutError), trySendAsync() false;
 //  - persisted: the stream outlives every process; unlink() deletes it.
 // Differences: every form is async (the blocking ones throw WouldBlockError); no notify().
+// Local fast path (ts/bridge/handoff.ts): a send with the default message id to a receiver of
+// this process that waits with the stream empty is handed over in shared memory, its priority
+// in the first byte; never stored. Order per sender holds as there; priority order holds as
+// over the stream (a receive that saw the stream empty takes what comes first, the same round
+// trip of slack as above).
 import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, type Consumer } from '@nats-io/jetstream';
 import { nanos, type Subscription } from '@nats-io/transport-node';
 import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
 import { isMissing } from './channel';
+import { HandOff } from './handoff';
 import { checkName, checkSize, codecOf, errorFrom, intOf, isFull, left, names, pause, waitOptions, wouldBlock, type WaitOptions } from './naming';
+
+/** A handed-over message: its priority, then its bytes. */
+function withPriority(bytes: Uint8Array, priority: number): Uint8Array {
+  const out = new Uint8Array(bytes.length + 1);
+  out[0] = priority;
+  out.set(bytes, 1);
+  return out;
+}
 
 export interface BridgedReceived<T> { value: T; priority: number }
 export interface BridgedMqOptions<T> { maxMessages?: number; maxMessageSize?: number; codec?: CodecName | Codec<T>; ackWait?: number }
@@ -40,7 +54,9 @@ export class BridgedMessageQueue<T = Uint8Array> {
   #sent = 0;
   #chain: Promise<unknown> = Promise.resolve();
   #wake: Subscription | undefined;
-  #wakers: (() => void)[] = [];
+  /** Receives waiting with the stream empty: a publish wakes them (undefined), a hand-off gives them its bytes. */
+  readonly #waiting = new Set<(handed?: Uint8Array) => void>();
+  readonly #handOff: HandOff;
   #disposed = false;
 
   private constructor(bridge: Bridge, readonly name: string, codec: Codec<T>, readonly maxMessages: number, readonly maxMessageSize: number, ackWait: number) {
@@ -51,6 +67,11 @@ export class BridgedMessageQueue<T = Uint8Array> {
     this.#stream = n.stream;
     this.codec = codec;
     this.#ackWait = ackWait;
+    this.#handOff = new HandOff(bridge, 'mq', name, this.#stream, {
+      canTake: () => this.#waiting.size > 0,
+      take: (data) => { const w = this.#waiting.values().next().value!; w(data); },
+      isOpen: () => this.#exists(),
+    });
     this.#forget = bridge.own(this);
   }
 
@@ -94,10 +115,12 @@ export class BridgedMessageQueue<T = Uint8Array> {
       checkSize(bytes, this.maxMessageSize, this.#bridge.maxPayload, this.label);
       const id = options.msgId ?? `${this.#bridge.id}.mq${this.#handle}.${++this.#sent}`;
       const p = this.#chain.then(async () => {
+        if (options.msgId === undefined && await this.#handOff.send(withPriority(bytes, priority), deadline, signal)) return true;
         for (let backoff = 1; ; backoff = Math.min(2 * backoff, 50)) {
           if (signal?.aborted) throw signal.reason;
           try {
-            await this.#bridge.js.publish(`${this.#subject}.${priority}`, bytes, { msgID: id, timeout: Math.max(500, Math.min(5000, left(deadline))) });
+            const ack = await this.#bridge.js.publish(`${this.#subject}.${priority}`, bytes, { msgID: id, timeout: Math.max(500, Math.min(5000, left(deadline))) });
+            this.#handOff.stored(ack.seq);
             return true;
           } catch (e) {
             if (isFull(e)) { if (!wait) return false; } else {
@@ -137,6 +160,7 @@ export class BridgedMessageQueue<T = Uint8Array> {
   async receiveAsync(options?: WaitOptions): Promise<BridgedReceived<T>> {
     this.#live('receiveAsync()');
     const { deadline, signal } = waitOptions(options);
+    this.#handOff.receiving();
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       let counts: Record<string, number>;
@@ -159,18 +183,25 @@ export class BridgedMessageQueue<T = Uint8Array> {
       }
       if (bands.length > 0) continue;
       if (left(deadline) <= 0) throw new TimeoutError(`${this.label}: receiveAsync() timed out`, -2);
-      await this.#published(Math.min(250, left(deadline)), signal);
+      const handed = await this.#published(Math.min(250, left(deadline)), signal);
+      if (handed !== undefined) return { value: this.codec.decode(handed.subarray(1)), priority: handed[0]! };
     }
   }
 
-  /** Resolve at the next publish to the queue's subjects (a core subscription sees them), or after `ms`. */
-  #published(ms: number, signal?: AbortSignal): Promise<void> {
-    this.#wake ??= this.#bridge.nc.subscribe(`${this.#subject}.*`, { callback: () => { for (const w of this.#wakers.splice(0)) w(); } });
+  /** Wait, the stream empty: for the next publish to the queue's subjects (a core subscription sees them), `ms`, or a hand-off (its bytes). */
+  #published(ms: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    this.#wake ??= this.#bridge.nc.subscribe(`${this.#subject}.*`, { callback: () => { for (const w of [...this.#waiting]) w(); } });
     return new Promise((resolve) => {
-      const done = (): void => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
+      const done = (handed?: Uint8Array): void => {
+        this.#waiting.delete(done);
+        clearTimeout(t);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(handed);
+      };
+      const onAbort = (): void => done();
       const t = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      this.#wakers.push(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiting.add(done);
     });
   }
 
@@ -195,6 +226,7 @@ export class BridgedMessageQueue<T = Uint8Array> {
   async unlink(): Promise<void> {
     this.#live('unlink()');
     try { await this.#bridge.jsm.streams.delete(this.#stream); } catch (e) { if (!isMissing(e)) throw errorFrom(e, `${this.label}: unlink()`); }
+    this.#handOff.ended();
     this.dispose();
   }
 
@@ -202,7 +234,8 @@ export class BridgedMessageQueue<T = Uint8Array> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#wake?.unsubscribe();
-    for (const w of this.#wakers.splice(0)) w();
+    this.#handOff.dispose();
+    for (const w of [...this.#waiting]) w();
     this.#forget();
   }
 }
