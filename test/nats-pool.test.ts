@@ -25,6 +25,23 @@ describe('bridged worker pool', () => {
     await kill9(a); await kill9(b);
   });
 
+  it("local fast path: a serving handle's own runs go straight to its free workers; the rest by the stream", async () => {
+    const here = await w.bridge.workerPool('p-here', { filename: new URL('./nats/tasks.mjs', import.meta.url), size: 2 });
+    try {
+      const stored = async (): Promise<number> => (await w.bridge.jsm.streams.info('wipc_channel_pool-p-here')).state.last_seq;
+      for (let k = 0; k < 20; k++) expect(await here.run('add', [k, 1])).toBe(k + 1);
+      expect(await stored(), 'nothing through the stream').toBe(0);
+      // two workers free: two runs go straight to them, the other eight by the stream (and its serve loops)
+      const out = await Promise.all(Array.from({ length: 10 }, (_, k) => here.run<{ tag: number; pid: number }>('slow', [30, k])));
+      expect(out).toEqual(Array.from({ length: 10 }, (_, k) => ({ tag: k, pid: process.pid })));
+      expect(await stored()).toBe(8);
+      await expect(here.run('fail')).rejects.toThrow(/no such thing/);
+    } finally {
+      await here.close();
+    }
+    await expect(here.run('add', [1, 1])).rejects.toThrow(/closed/);
+  });
+
   it('a serving process killed with tasks running: its tasks are redelivered and done by another, each result once', async () => {
     const a = serve(); const b = serve();
     await until(() => [a, b].every((c) => c.messages.some((m) => m.serving)), 'the serving processes');

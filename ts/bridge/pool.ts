@@ -15,6 +15,11 @@
 //  - `signal` aborts the caller's wait (the task may still run somewhere);
 //  - the caller's connection dropping fails its pending runs with DeadPeerError (a result
 //    published meanwhile would be lost).
+// Local fast path: run() on a serving handle while one of its serve loops waits for a task
+// (a worker is free) runs the task on its own workers at once, through shared memory, as the
+// local pool does (its errors are the local pool's: a dead worker's task fails with
+// DeadPeerError, not redelivered); the stream never sees it. Handles that do not serve, and
+// other threads of this process, go by the stream.
 import type { Subscription } from '@nats-io/transport-node';
 import { WorkerPool, ClosedError, msgpackCodec, _checkSerializable, _rpcFailure, _rpcUnpack, type Reply } from '../index';
 import type { Bridge } from './bridge';
@@ -47,6 +52,8 @@ export class BridgedPool {
   readonly #forget: () => void;
   readonly #loops: Promise<void>[] = [];
   #closed = false;
+  #idle = 0;                   // serve loops waiting for a task (a worker free)
+  #direct = 0;                 // runs of this handle on its own workers, not through the stream
 
   private constructor(bridge: Bridge, readonly name: string, tasks: BridgedChannel<Task>, local: WorkerPool | undefined, size: number) {
     this.#bridge = bridge;
@@ -84,7 +91,8 @@ export class BridgedPool {
   async #serve(): Promise<void> {
     while (!this.#closed) {
       let m;
-      try { m = await this.#tasks.take(); } catch (e) { if (e instanceof ClosedError || this.#closed) return; continue; }
+      this.#idle++;
+      try { m = await this.#tasks.take(); } catch (e) { if (e instanceof ClosedError || this.#closed) return; continue; } finally { this.#idle--; }
       const task = m.value;
       let reply: Reply;
       try { reply = { ok: await this.#local!.run(task.f, task.a, task.t === undefined ? {} : { timeout: task.t }) }; } catch (e) { reply = _rpcFailure(e); }
@@ -102,6 +110,7 @@ export class BridgedPool {
     for (let k = 0; k < args.length; k++) _checkSerializable(args[k], () => `${fn}(): argument ${k}`);
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
+    if (this.#local !== undefined && this.#idle > this.#direct) return this.#runHere<R>(this.#local, fn, args, options);
     const i = `${this.#bridge.id}:${++runs}`;
     const result = new Promise<R>((resolve, reject) => {
       const onAbort = (): void => { if (this.#pending.delete(i)) reject(signal!.reason); };
@@ -115,6 +124,12 @@ export class BridgedPool {
       await this.#tasks.sendAsync({ i, f: fn, a: args, t: options.timeout, r: this.#inbox }, { msgId: i, signal });
     } catch (e) { this.#pending.delete(i); throw e; }
     return result;
+  }
+
+  /** The local fast path (see the header): on this handle's own free worker. */
+  async #runHere<R>(local: WorkerPool, fn: string, args: unknown[], options: { timeout?: number; signal?: AbortSignal }): Promise<R> {
+    this.#direct++;
+    try { return await local.run<R>(fn, args, options); } finally { this.#direct--; }
   }
 
   /** Stop serving and waiting (pending runs get ClosedError); the local workers are stopped. */
