@@ -9,8 +9,13 @@
 //     wasm-ipc:     bridge.channel(): sendAsync() awaited one by one (each waits for the
 //                   stream's ack; msg id set), recvAsync() (pull of up to 16, ackAck before
 //                   returning) until N arrived.
+//                   Each bridge on a runtime of its own (as two processes).
 //     nats.js:      js.publish(subject, bytes, { msgID }) awaited one by one; the receiver
 //                   consumer.consume({ max_messages: 16 }) and await m.ackAck() on each message.
+//   nats-channel-local-1x1-16B  the same with both bridges on one runtime (two threads of one
+//                   process would be the same): a send to the waiting receiver is handed over
+//                   in shared memory (ts/bridge/handoff.ts); nats.js has no such path and goes
+//                   through the stream as in nats-channel-1x1-16B.
 //   nats-rpc-rtt    one call at a time, 16-byte-ish argument, µs per call.
 //     wasm-ipc:     wrap(bridge.port()).add(i, 1) against expose() on another connection, each
 //                   bridge on a runtime of its own (as two processes).
@@ -44,20 +49,21 @@ const u32 = (u8, at) => (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[a
 const put = (u8, v) => { u8[0] = v; u8[1] = v >>> 8; u8[2] = v >>> 16; u8[3] = v >>> 24; };
 let reps = 0;
 
-function channelCase(size, label) {
+function channelCase(size, label, oneSegment = false) {
   const N = 2000;
   return {
-    name: `nats-channel-1x1-${label}`, unit: 'msg/s', metric: 'messages', threads: 1, better: 'higher', impls: ['wasm-ipc', 'nats.js'],
+    name: `nats-channel-${oneSegment ? 'local-' : ''}1x1-${label}`, unit: 'msg/s', metric: 'messages', threads: 1, better: 'higher', impls: ['wasm-ipc', 'nats.js'],
     async prepare(impl) {
       const s = await acquire();
-      const stream = `bench_${impl === 'wasm-ipc' ? 'w' : 'r'}_${label}`;
+      const stream = `bench_${impl === 'wasm-ipc' ? 'w' : 'r'}_${oneSegment ? 'l' : ''}${label}`;
       const conns = [];
       let send, recv;
       if (impl === 'wasm-ipc') {
-        const rt = await Runtime.create({ size: 1 << 20 });
-        const a = await Bridge.connect(rt, { servers: s.url });
-        const b = await Bridge.connect(rt, { servers: s.url });
-        conns.push(() => a.close(), () => b.close(), () => rt.close());
+        const rtA = await Runtime.create({ size: 1 << 20 });
+        const rtB = oneSegment ? rtA : await Runtime.create({ size: 1 << 20 });
+        const a = await Bridge.connect(rtA, { servers: s.url });
+        const b = await Bridge.connect(rtB, { servers: s.url });
+        conns.push(() => a.close(), () => b.close(), () => { rtA.close(); if (rtB !== rtA) rtB.close(); });
         const tx = await a.channel(stream, { capacity: 1 << 20 });
         const rx = await b.channel(stream);
         send = (bytes) => tx.sendAsync(bytes);
@@ -196,5 +202,5 @@ const topicCase = {
   },
 };
 
-export const cases = [channelCase(16, '16B'), channelCase(1024, '1KiB'), rpcCase('nats-rpc-rtt', false), rpcCase('nats-rpc-local-rtt', true), topicCase];
+export const cases = [channelCase(16, '16B'), channelCase(1024, '1KiB'), channelCase(16, '16B', true), rpcCase('nats-rpc-rtt', false), rpcCase('nats-rpc-local-rtt', true), topicCase];
 export const roles = {};
