@@ -98,6 +98,20 @@ describe('bridged topic', () => {
     }
   });
 
+  it("the client keeps a message's subject bytes where a subscription reads them (ts/bridge/topic.ts subjectBytes)", async () => {
+    // the fast parse of `<base>.<key>[.<origin>]` reads nats-core's private _msg.subject; a
+    // client upgrade that moves it would silently send every message down the slower path
+    const seen = new Promise<{ raw: unknown; subject: string }>((resolve) => {
+      const sub = w.bridge.nc.subscribe('wipc.probe.>', { callback: (_e, m) => { resolve({ raw: (m as any)._msg?.subject, subject: m.subject }); sub.unsubscribe(); } });
+    });
+    await w.bridge.nc.flush();
+    w.bridge.nc.publish('wipc.probe.7.abc', new Uint8Array(1));
+    const { raw, subject } = await seen;
+    expect(raw).toBeInstanceOf(Uint8Array);
+    expect(new TextDecoder().decode(raw as Uint8Array)).toBe(subject);
+    expect(subject).toBe('wipc.probe.7.abc');
+  });
+
   it('bad input: names, keys, sizes over max_payload', () => {
     expect(() => w.bridge.topic('a.b')).toThrow(TypeError);
     expect(() => w.bridge.topic('news*')).toThrow(TypeError);

@@ -66,6 +66,16 @@ function localOf(bridge: Bridge, name: string): Local {
   return l;
 }
 
+/**
+ * The subject's bytes as the client parsed them: nats-core (3.x) keeps them in `_msg.subject`,
+ * and the `subject` getter decodes them with a TextDecoder, a call per message that was a
+ * fifth of a delivery here. Undefined if a client version keeps them elsewhere (then: the string).
+ */
+function subjectBytes(m: unknown): Uint8Array | undefined {
+  const s = (m as { _msg?: { subject?: unknown } })._msg?.subject;
+  return s instanceof Uint8Array ? s : undefined;
+}
+
 export class BridgedTopic<T = Uint8Array> {
   readonly name: string;
   readonly label: string;
@@ -74,6 +84,9 @@ export class BridgedTopic<T = Uint8Array> {
   readonly #bridge: Bridge;
   readonly #subject: string;
   readonly #local: Local;
+  #key = -1;                   // the last key published, and its two subjects
+  #plain = '';
+  #tagged = '';
 
   constructor(bridge: Bridge, name: string, options: { codec?: CodecName | Codec<T>; maxMessageSize?: number } = {}) {
     checkName(name);
@@ -97,12 +110,17 @@ export class BridgedTopic<T = Uint8Array> {
     // and drop the NATS copy; without (a subscriber that joins meanwhile has its NATS
     // subscription before this copy reaches it, or came after the publish) it goes by NATS only
     const local = this.#local;
+    if (key !== this.#key) {
+      this.#key = key;
+      this.#plain = `${this.#subject}.${key}`;
+      this.#tagged = `${this.#plain}.${this.#bridge.origin}`;
+    }
     if (bytes.length <= LOCAL_MAX && local.topic.subscribers > 0) {
       if (!local.publishing) { local.publishing = true; local.publishers.add(1); }
       local.topic.publish(bytes, { key });
-      this.#bridge.nc.publish(`${this.#subject}.${key}.${this.#bridge.origin}`, bytes);
+      this.#bridge.nc.publish(this.#tagged, bytes);
     } else {
-      this.#bridge.nc.publish(`${this.#subject}.${key}`, bytes);
+      this.#bridge.nc.publish(this.#plain, bytes);
     }
   }
 
@@ -141,11 +159,27 @@ export class BridgedSubscription<T> {
     this.#local = local;
     this.#publishers = publishers;
     this.#codec = codec;
-    const own = bridge.origin, from = base.length + 1;
+    const own = bridge.origin, from = base.length + 1;   // (subjects are ASCII: checkName)
+    const ownBytes = new TextEncoder().encode(own);
+    // `<base>.<key>` or `<base>.<key>.<origin>`: the key, and whether the origin is this segment's
+    let key = 0;
+    const mine = (m: { subject: string }): boolean => {
+      const raw = subjectBytes(m);
+      if (raw === undefined) {
+        const s = m.subject, dot = s.indexOf('.', from);
+        key = only ?? Number(dot < 0 ? s.slice(from) : s.slice(from, dot));
+        return dot >= 0 && s.length - dot - 1 === own.length && s.endsWith(own);
+      }
+      let i = from, k = 0;
+      for (let c = raw[i]; c !== undefined && c !== 46; c = raw[++i]) k = k * 10 + c - 48;
+      key = only ?? k;
+      if (raw.length - i - 1 !== ownBytes.length) return false;
+      for (let j = 0; j < ownBytes.length; j++) if (raw[i + 1 + j] !== ownBytes[j]) return false;
+      return true;
+    };
     const callback = (err: Error | null, m: { subject: string; data: Uint8Array }): void => {
       if (err) { this.#end(); return; }
-      const s = m.subject, dot = s.indexOf('.', from);
-      if (dot >= 0 && s.length - dot - 1 === own.length && s.endsWith(own)) {
+      if (mine(m)) {
         // this process's: its subscribers had it through shared memory; a waiter that waits
         // on NATS alone (no local publisher when it began) takes what the local topic holds
         if (this.#waiters.length > 0) {
@@ -154,7 +188,6 @@ export class BridgedSubscription<T> {
         }
         return;
       }
-      const key = only ?? Number(dot < 0 ? s.slice(from) : s.slice(from, dot));
       const msg = { value: codec.decode(m.data), key, lost: 0 };
       const w = this.#waiters.shift();
       if (w) w.resolve(msg); else this.#queue.push(msg);
