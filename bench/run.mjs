@@ -29,7 +29,7 @@ if (unknown.length) {
 const selected = wanted.length ? all.filter(({ c }) => wanted.includes(c.name)) : all;
 
 console.log(`wasm-ipc bench: ${os.cpus().length} cores, Node ${process.version}, ${reps} reps per impl (median shown)\n`);
-const widths = [24, 20, 8, 12, 22, 8, 18];
+const widths = [26, 21, 8, 12, 22, 8, 18];
 const line = (cells) => cells.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' ');
 console.log(line(['case', 'impl', 'threads', 'median', 'min–max', 'unit', 'ours vs this']) + '\n' + '-'.repeat(116));
 const rows = [];
