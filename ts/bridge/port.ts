@@ -11,14 +11,14 @@
 //    no receiver (use a bridged channel for messages that must wait for one).
 // Differences: no ownership (claim) and no receiveFrom: NATS does not name the sender.
 //
-// Local fast path: the first receiving handle of this process (this runtime's segment) makes
-// a local port `<prefix>.nats.port.<name>` in the segment and owns it; its messages join the
-// handle's NATS ones (one pump). A sending handle of the same process finds that port (looked
-// up again at most every LOOKUP_MS while there is none) and sends and calls through it, in
+// Local fast path (ts/bridge/local.ts): the first receiving handle of this process (this
+// runtime's segment) owns a local port `<prefix>.nats.port.<name>`; its messages join the
+// handle's NATS ones. A sending handle of the same process sends and calls through it, in
 // shared memory, while its owner lives; otherwise, or once the port is removed (its owner's
-// handle disposed), through NATS. A call through shared memory fails as a local call does:
-// DeadPeerError if its receiver dies before answering (it may or may not have run), the
-// call's timeout and signal as over NATS. Other receivers of this process serve NATS only.
+// handle disposed), through NATS, and so does a message still queued there when it went
+// (nobody had it). A call its receiver took fails as a local call does: DeadPeerError if the
+// receiver dies before answering (it may or may not have run), the call's timeout and signal
+// as over NATS. Other receivers of this process serve NATS only.
 import { type Subscription } from '@nats-io/transport-node';
 import { ClosedError, TimeoutError, type Codec, type CodecName, type PortMessage } from '../index';
 import type { Bridge } from './bridge';
