@@ -21,6 +21,12 @@
 //    subscribes first, then checks that the stream is open (`isOpen`), then starts: it cannot
 //    miss the notice.
 // A caller sends through here only messages that need no deduplication (no msgId of their own).
+// Where it stays slower than it could be (speed only: order and exactly-once hold): a handle
+// that keeps the stream busy (its last stored message not gone yet at each check) stays on the
+// stream, and so does one while an older message of anyone's, taken and not acknowledged,
+// holds the stream's first_seq back (up to ackWait). A send waits for the owner's event loop:
+// an owner thread that blocks its loop with a receive pending holds the send (up to its
+// timeout), where over the stream a receiver of another process could take the message.
 import { DeadPeerError, type PortMessage } from '../index';
 import type { Subscription } from '@nats-io/transport-node';
 import type { Bridge } from './bridge';

@@ -51,8 +51,9 @@ export class LocalPort {
     const p = this.target();
     if (p === undefined) return undefined;
     try { return await what(p); } catch (e) {
-      // removed, or its owner died, before anyone received it: nothing was delivered
-      if (!(e instanceof ClosedError) && !(e instanceof DeadPeerError && e.received === false)) throw e;
+      // removed, or its owner dead, before anyone received it (refused at the send: `received`
+      // unset; dropped from the queue: false): nothing was delivered
+      if (!(e instanceof ClosedError) && !(e instanceof DeadPeerError && e.received !== true)) throw e;
       this.drop();
       return undefined;
     }

@@ -134,15 +134,19 @@ export class Puller {
     }
   }
 
-  /** Whether handOff() would place a message now: an auto waiter waits and nothing pulled is buffered. */
+  /**
+   * Whether handOff() would place a message now: an auto waiter waits, nothing pulled is
+   * buffered, and no pulled message is being acknowledged for another waiter (it would be
+   * returned after the one handed over, though pulled before it).
+   */
   get canHandOff(): boolean {
-    return this.#buffer.length === 0 && this.#waiters.some((w) => !w.manual && !w.serving);
+    return this.#buffer.length === 0 && this.#waiters.every((w) => !w.serving) && this.#waiters.some((w) => !w.manual);
   }
 
   /** Give `data` to the first auto waiter (check canHandOff first, in the same turn). */
   handOff(data: Uint8Array): void {
-    const i = this.#waiters.findIndex((w) => !w.manual && !w.serving);
-    if (i < 0 || this.#buffer.length > 0) throw new Error('handOff(): nobody to hand it to (check canHandOff first)');
+    const i = this.#waiters.findIndex((w) => !w.manual);
+    if (i < 0 || !this.canHandOff) throw new Error('handOff(): nobody to hand it to (check canHandOff first)');
     const [w] = this.#waiters.splice(i, 1);
     w!.resolve({ data, local: true });
   }
