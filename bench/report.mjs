@@ -33,7 +33,7 @@ export function writeReport(rows, cases, dir, meta = {}) {
   const md = [
     '# wasm-ipc benchmarks',
     '',
-    'Written by `npm run bench`: ours (`wasm-ipc`) and the peers run in the same process, repetitions alternated, median shown.',
+    'Written by `npm run bench`: ours (`wasm-ipc`) and the peers in the same run (each case in a process of its own), repetitions alternated, median shown.',
     '',
     `- Machine: ${meta.cores} cores${meta.cpu ? ` (${meta.cpu})` : ''}${meta.platform ? `, ${meta.platform}` : ''}`,
     `- Node: ${meta.node}`,
