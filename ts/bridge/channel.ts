@@ -109,7 +109,7 @@ export class BridgedChannel<T = Uint8Array> {
     this.ackWait = ackWait;
     this.#puller = new Puller(this.label, () => bridge.js.consumers.get(this.#stream, 'receivers'), ackWait, prefetch, () => this.#ended());
     this.#handOff = new HandOff(bridge, 'channel', name, this.#stream, {
-      canTake: () => this.#puller.canHandOff,
+      canTake: (seq) => this.#puller.canHandOff && this.#puller.pulledUpTo >= seq,
       take: (data) => this.#puller.handOff(data),
       isOpen: async () => await this.#ended(true) === undefined,
     });

@@ -4,16 +4,20 @@
 // Roles, per handle:
 //  - owner: the first handle of this process that receives owns a local port (LocalPort,
 //    ts/bridge/local.ts). Each message that comes on it is a call from a sender of this
-//    process; the owner answers TAKEN and gives the bytes to one of its waiting receives if
-//    `canTake()` (one waits and nothing from the stream is buffered), else DECLINED. It replies
+//    process, [the sender's last stream sequence, f64][bytes]; the owner answers TAKEN and
+//    gives the bytes to one of its waiting receives if `canTake(seq)` (one waits, nothing from
+//    the stream is buffered, and the stream has handed out everything up to seq: this handle
+//    pulled a message as late, or saw the stream empty after it), else DECLINED. It replies
 //    before it hands the message out, so a sender told DeadPeerError (the owner's thread died
 //    first) knows that nobody has it.
 //  - sender: send() calls the owner, if there is one; false (DECLINED, no owner, no time) means
 //    "publish to the stream". A message taken so was never stored: it is exactly a message
 //    pulled, acknowledged and returned, in one step, so the queue's semantics hold:
-//      - order per sender: after a message that went to the stream (stored(seq)), a handle
-//        goes by the stream until that message is gone from it (the stream's first_seq passed
-//        it; asked at most every CHECK_MS), so a later message cannot overtake it;
+//      - order per sender: a message is handed over only once the sender's last message in the
+//        stream (stored(seq)) was handed out, so it cannot overtake it (one redelivered after
+//        a receiver gave it back or died comes late, as over the stream). The owner knows
+//        that for what it pulled itself; for what other processes took, the sender asks the
+//        stream whether its first_seq passed that message (at most every CHECK_MS);
 //      - exactly once: TAKEN means one receive returned it; anything else means nobody has it.
 //  - end: close()/unlink() of any handle, in any process, publish on `<prefix>.ctl.<kind>.<name>`
 //    once the stream changed (ended()); every owner listens there and stops its local port,
@@ -21,10 +25,10 @@
 //    subscribes first, then checks that the stream is open (`isOpen`), then starts: it cannot
 //    miss the notice.
 // A caller sends through here only messages that need no deduplication (no msgId of their own).
-// Where it stays slower than it could be (speed only: order and exactly-once hold): a handle
-// that keeps the stream busy (its last stored message not gone yet at each check) stays on the
-// stream, and so does one while an older message of anyone's, taken and not acknowledged,
-// holds the stream's first_seq back (up to ackWait). A send waits for the owner's event loop:
+// Where it stays slower than it could be (speed only: order and exactly-once hold): a sender
+// whose stream messages receivers of other processes take stays on the stream while it keeps
+// it busy (its last one not gone yet at each check), or while an older message of anyone's,
+// taken and not acknowledged, holds first_seq back (up to ackWait). A send waits for the owner's event loop:
 // an owner thread that blocks its loop with a receive pending holds the send (up to its
 // timeout), where over the stream a receiver of another process could take the message.
 import { DeadPeerError, type PortMessage } from '../index';
@@ -42,8 +46,8 @@ const CHECK_MS = 50;
 const RETRY_MS = 1000;
 
 export interface HandOffQueue {
-  /** A receive of this handle waits and nothing pulled from the stream waits to be handed out. */
-  canTake(): boolean;
+  /** A receive of this handle waits, nothing pulled waits to be handed out, and the stream handed out everything up to `seq` (see the header). */
+  canTake(seq: number): boolean;
   /** Give `data` to that receive (called right after canTake() said yes, in the same turn). */
   take(data: Uint8Array): void;
   /** The stream still takes messages (not closed, not deleted). */
@@ -76,9 +80,12 @@ export class HandOff {
   async send(bytes: Uint8Array, deadline: number, signal?: AbortSignal): Promise<boolean> {
     if (this.#port.target() === undefined) return false;
     if (deadline >= 0 && left(deadline) < 50) return false;      // no time left for the stream after a decline
-    if (this.#streamSeq > 0 && !await this.#streamPassed()) return false;
+    if (this.#streamSeq > 0) await this.#streamPassed();
+    const frame = new Uint8Array(8 + bytes.length);
+    new DataView(frame.buffer).setFloat64(0, this.#streamSeq, true);
+    frame.set(bytes, 8);
     try {
-      const r = await this.#port.via((p) => p.callAsync<Uint8Array>(bytes, { timeout: deadline < 0 ? undefined : left(deadline), signal }));
+      const r = await this.#port.via((p) => p.callAsync<Uint8Array>(frame, { timeout: deadline < 0 ? undefined : left(deadline), signal }));
       return r !== undefined && r[0] === TAKEN;
     } catch (e) {
       if (!(e instanceof DeadPeerError)) throw e;   // a timeout or an abort: it may have been taken, as over NATS
@@ -90,14 +97,13 @@ export class HandOff {
   /** A message of this handle went to the stream as `seq`. */
   stored(seq: number): void { this.#streamSeq = seq; }
 
-  /** Whether this handle's last message in the stream is gone from it (asked at most every CHECK_MS). */
-  async #streamPassed(): Promise<boolean> {
+  /** Forget this handle's last stream message once it is gone from the stream (asked at most every CHECK_MS). */
+  async #streamPassed(): Promise<void> {
     const t = Date.now();
-    if (t - this.#checkedAt < CHECK_MS) return false;
+    if (t - this.#checkedAt < CHECK_MS) return;
     this.#checkedAt = t;
     const info = await this.#bridge.jsm.streams.info(this.#stream).catch(() => undefined);
     if (info !== undefined && info.state.first_seq > this.#streamSeq) this.#streamSeq = 0;
-    return this.#streamSeq === 0;
   }
 
   // ---- owner ----
@@ -117,10 +123,11 @@ export class HandOff {
   }
 
   readonly #onLocal = (m: PortMessage<Uint8Array>): void => {
-    if (!m.owed) return;
-    const take = this.#queue.canTake();
+    if (!m.owed || m.value.length < 8) return;
+    const frame = m.value;
+    const take = this.#queue.canTake(new DataView(frame.buffer, frame.byteOffset, 8).getFloat64(0, true));
     try { m.reply(take ? TAKEN_BYTES : DECLINED); } catch { return; }   // its sender is gone: nobody has it
-    if (take) this.#queue.take(m.value);
+    if (take) this.#queue.take(frame.subarray(8));
   };
 
   #stop(): void {

@@ -57,6 +57,7 @@ export class BridgedMessageQueue<T = Uint8Array> {
   /** Receives waiting with the stream empty: a publish wakes them (undefined), a hand-off gives them its bytes. */
   readonly #waiting = new Set<(handed?: Uint8Array) => void>();
   readonly #handOff: HandOff;
+  #handedOutTo = 0;            // every message up to this stream sequence was handed out (a receive here saw the stream empty after it, or took it)
   #disposed = false;
 
   private constructor(bridge: Bridge, readonly name: string, codec: Codec<T>, readonly maxMessages: number, readonly maxMessageSize: number, ackWait: number) {
@@ -68,7 +69,7 @@ export class BridgedMessageQueue<T = Uint8Array> {
     this.codec = codec;
     this.#ackWait = ackWait;
     this.#handOff = new HandOff(bridge, 'mq', name, this.#stream, {
-      canTake: () => this.#waiting.size > 0,
+      canTake: (seq) => this.#waiting.size > 0 && this.#handedOutTo >= seq,
       take: (data) => { const w = this.#waiting.values().next().value!; w(data); },
       isOpen: () => this.#exists(),
     });
@@ -163,10 +164,11 @@ export class BridgedMessageQueue<T = Uint8Array> {
     this.#handOff.receiving();
     for (;;) {
       if (signal?.aborted) throw signal.reason;
-      let counts: Record<string, number>;
+      let counts: Record<string, number>, last: number;
       try {
         const info = await this.#bridge.jsm.streams.info(this.#stream, { subjects_filter: `${this.#subject}.*` });
         counts = info.state.subjects ?? {};
+        last = info.state.last_seq;
       } catch (e) {
         if (isMissing(e)) throw new ClosedError(`${this.label}: removed (unlinked)`, -3);
         throw errorFrom(e, `${this.label}: receiveAsync()`);
@@ -182,6 +184,7 @@ export class BridgedMessageQueue<T = Uint8Array> {
         break;                                  // counts changed meanwhile: look again
       }
       if (bands.length > 0) continue;
+      if (last > this.#handedOutTo) this.#handedOutTo = last;   // empty: all up to `last` is handed out (bands go by priority, so only this says it)
       if (left(deadline) <= 0) throw new TimeoutError(`${this.label}: receiveAsync() timed out`, -2);
       const handed = await this.#published(Math.min(250, left(deadline)), signal);
       if (handed !== undefined) return { value: this.codec.decode(handed.subarray(1)), priority: handed[0]! };

@@ -40,6 +40,7 @@ export class Puller {
   readonly #buffer: { m: JsMsg; at: number }[] = [];
   #running = false;
   #disposed = false;
+  #pulledUpTo = 0;
   #consumer: Consumer | undefined;
   #stop: (() => void) | undefined;
 
@@ -94,6 +95,7 @@ export class Puller {
           this.#stop = () => it.stop();
           for await (const m of it) {
             got++;
+            if (m.seq > this.#pulledUpTo) this.#pulledUpTo = m.seq;
             this.#buffer.push({ m, at: Date.now() });
             await this.#serveBuffered();
             if (this.#disposed) break;
@@ -150,6 +152,9 @@ export class Puller {
     const [w] = this.#waiters.splice(i, 1);
     w!.resolve({ data, local: true });
   }
+
+  /** The latest stream sequence this puller has pulled (the consumer hands out in stream order, redeliveries aside). */
+  get pulledUpTo(): number { return this.#pulledUpTo; }
 
   #failAll(e: Error): void {
     for (const w of this.#waiters.splice(0)) w.reject(e);
