@@ -28,18 +28,17 @@
 // Where it stays slower than it could be (speed only: order and exactly-once hold): a sender
 // whose stream messages receivers of other processes take stays on the stream while it keeps
 // it busy (its last one not gone yet at each check), or while an older message of anyone's,
-// taken and not acknowledged, holds first_seq back (up to ackWait). A send waits for the owner's event loop:
-// an owner thread that blocks its loop with a receive pending holds the send (up to its
-// timeout), where over the stream a receiver of another process could take the message.
+// taken and not acknowledged, holds first_seq back (up to ackWait). A send waits for the
+// owner's event loop: an owner thread that blocks its loop with a receive pending holds the
+// send (up to its timeout), where over the stream a receiver of another process could take it.
 import { DeadPeerError, type PortMessage } from '../index';
 import type { Subscription } from '@nats-io/transport-node';
 import type { Bridge } from './bridge';
 import { LocalPort } from './local';
 import { left } from './naming';
 
-const TAKEN = 1;
+const TAKEN = new Uint8Array([1]);
 const DECLINED = new Uint8Array([0]);
-const TAKEN_BYTES = new Uint8Array([TAKEN]);
 /** How often a sender whose last stream message may still be queued asks whether it is gone. */
 const CHECK_MS = 50;
 /** How often a receiving handle that another handle of this process outran tries to own the port again. */
@@ -86,7 +85,7 @@ export class HandOff {
     frame.set(bytes, 8);
     try {
       const r = await this.#port.via((p) => p.callAsync<Uint8Array>(frame, { timeout: deadline < 0 ? undefined : left(deadline), signal }));
-      return r !== undefined && r[0] === TAKEN;
+      return r !== undefined && r[0] === TAKEN[0];
     } catch (e) {
       if (!(e instanceof DeadPeerError)) throw e;   // a timeout or an abort: it may have been taken, as over NATS
       this.#port.drop();                             // its owner died before it answered: nobody has it
@@ -126,7 +125,7 @@ export class HandOff {
     if (!m.owed || m.value.length < 8) return;
     const frame = m.value;
     const take = this.#queue.canTake(new DataView(frame.buffer, frame.byteOffset, 8).getFloat64(0, true));
-    try { m.reply(take ? TAKEN_BYTES : DECLINED); } catch { return; }   // its sender is gone: nobody has it
+    try { m.reply(take ? TAKEN : DECLINED); } catch { return; }   // its sender is gone: nobody has it
     if (take) this.#queue.take(frame.subarray(8));
   };
 

@@ -5,8 +5,8 @@
 // looked up again at most every LOOKUP_MS while there is none) and uses it while its owner
 // lives, NATS otherwise. The owner's messages go to `deliver` from one pump; stop() removes the
 // port, so senders go by NATS again: what was queued there is dropped, and its senders (told
-// DeadPeerError with `received` false) send it by NATS, as nobody had it. Used by bridged ports (ts/bridge/port.ts) and
-// channels (channel.ts).
+// DeadPeerError with `received` false) send it by NATS, as nobody had it. Used by bridged
+// ports (ts/bridge/port.ts) and the work queues' hand-off (ts/bridge/handoff.ts).
 import { ClosedError, DeadPeerError, NotFoundError, type Port, type PortMessage, type Runtime } from '../index';
 
 /** How often a sender without a local receiver looks for one again. */
@@ -19,9 +19,6 @@ export class LocalPort {
   #pumps = new AbortController();              // ends the local pump
 
   constructor(private readonly rt: Runtime, readonly name: string) {}
-
-  /** Whether this handle receives on the local port. */
-  get owning(): boolean { return this.#owned !== undefined; }
 
   /** The local port of a receiver of this process, while its owner lives (undefined: go by NATS). */
   target(): Port<Uint8Array> | undefined {
