@@ -32,12 +32,13 @@
 // redeliver), and a handed-over message does not count against `capacity`.
 import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
+import { ClosedError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
 import { Puller } from './puller';
 import { HandOff } from './handoff';
+import { publishStored } from './publish';
 import {
-  checkName, checkSize, codecOf, errorFrom, intOf, isFull, left, msOf, names, pause, waitOptions, wouldBlock, type WaitOptions,
+  checkName, checkSize, codecOf, errorFrom, intOf, msOf, names, waitOptions, wouldBlock, type WaitOptions,
 } from './naming';
 
 export interface BridgedChannelOptions<T> {
@@ -191,29 +192,14 @@ export class BridgedChannel<T = Uint8Array> {
     }
   }
 
-  /** Publish until the stream acknowledges it (the same id each time: a retry is deduplicated). */
+  /** Into the stream (publishStored), then the hand-off learns its sequence. */
   async #publish(bytes: Uint8Array, id: string, deadline: number, wait: boolean, what: string, signal?: AbortSignal): Promise<boolean> {
-    for (let backoff = 1; ; backoff = Math.min(backoff * 2, 50)) {
-      if (signal?.aborted) throw signal.reason;
-      try {
-        const ack = await this.#bridge.js.publish(this.#subject, bytes, { msgID: id, timeout: Math.max(500, Math.min(5000, left(deadline))) });
-        this.#handOff.stored(ack.seq);
-        return true;
-      } catch (e) {
-        if (isFull(e)) {
-          if (!wait) return false;
-        } else if (isNoStream(e)) {
-          const end = await this.#ended(true).catch(() => undefined);
-          if (end) throw end;
-        } else {
-          const err = errorFrom(e, `${this.label}: ${what}`);
-          if (err instanceof RangeError || err instanceof TypeError || this.#bridge.closed) throw err;
-          // a timeout or a dropped connection: the message may be stored; the retry's id tells
-        }
-        if (left(deadline) <= 0) throw new TimeoutError(`${this.label}: ${what} timed out${isFull(e) ? ' (the channel is full)' : ''}`, -2);
-        await pause(Math.min(backoff, left(deadline)), signal);
-      }
-    }
+    const seq = await publishStored(this.#bridge, this.#subject, bytes, id, {
+      deadline, wait, signal, label: this.label, what, full: 'the channel is full', gone: () => this.#ended(true),
+    });
+    if (seq === false) return false;
+    this.#handOff.stored(seq);
+    return true;
   }
 
   // ---- receiving ----
@@ -322,10 +308,4 @@ export const isMissing = (e: unknown): boolean => {
   const code = err?.api_error?.err_code ?? err?.code;
   const n = err?.constructor?.name ?? '';
   return code === 10059 || code === 10014 || n === 'StreamNotFoundError' || n === 'ConsumerNotFoundError';
-};
-
-/** 503 on a JetStream publish: no stream listens on the subject (closed, removed, or JetStream not up yet). */
-const isNoStream = (e: unknown): boolean => {
-  const n = (e as { constructor?: { name?: string } })?.constructor?.name ?? '';
-  return n === 'JetStreamNotEnabled' || /no responders|jetstream is not enabled/i.test(String((e as Error)?.message));
 };

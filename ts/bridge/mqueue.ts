@@ -25,7 +25,8 @@ import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index'
 import type { Bridge } from './bridge';
 import { isMissing } from './channel';
 import { HandOff } from './handoff';
-import { checkName, checkSize, codecOf, errorFrom, intOf, isFull, left, names, pause, waitOptions, wouldBlock, type WaitOptions } from './naming';
+import { checkName, checkSize, codecOf, errorFrom, intOf, left, names, waitOptions, wouldBlock, type WaitOptions } from './naming';
+import { publishStored } from './publish';
 
 /** A handed-over message: its priority, then its bytes. */
 function withPriority(bytes: Uint8Array, priority: number): Uint8Array {
@@ -117,22 +118,13 @@ export class BridgedMessageQueue<T = Uint8Array> {
       const id = options.msgId ?? `${this.#bridge.id}.mq${this.#handle}.${++this.#sent}`;
       const p = this.#chain.then(async () => {
         if (options.msgId === undefined && await this.#handOff.send(withPriority(bytes, priority), deadline, signal)) return true;
-        for (let backoff = 1; ; backoff = Math.min(2 * backoff, 50)) {
-          if (signal?.aborted) throw signal.reason;
-          try {
-            const ack = await this.#bridge.js.publish(`${this.#subject}.${priority}`, bytes, { msgID: id, timeout: Math.max(500, Math.min(5000, left(deadline))) });
-            this.#handOff.stored(ack.seq);
-            return true;
-          } catch (e) {
-            if (isFull(e)) { if (!wait) return false; } else {
-              const err = errorFrom(e, `${this.label}: ${what}`);
-              if (err instanceof RangeError || err instanceof TypeError || this.#bridge.closed) throw err;
-              if (!(await this.#exists())) throw new ClosedError(`${this.label}: removed (unlinked)`, -3);
-            }
-            if (left(deadline) <= 0) throw new TimeoutError(`${this.label}: ${what} timed out`, -2);
-            await pause(Math.min(backoff, left(deadline)), signal);
-          }
-        }
+        const seq = await publishStored(this.#bridge, `${this.#subject}.${priority}`, bytes, id, {
+          deadline, wait, signal, label: this.label, what, full: 'the queue is full',
+          gone: async () => (await this.#exists() ? undefined : new ClosedError(`${this.label}: removed (unlinked)`, -3)),
+        });
+        if (seq === false) return false;
+        this.#handOff.stored(seq);
+        return true;
       });
       this.#chain = p.catch(() => undefined);
       return p;
