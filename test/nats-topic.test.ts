@@ -1,9 +1,10 @@
 // Bridged topics (wasm-ipc/nats): every subscriber of every process sees every message
-// published after it subscribed, in order, through a real nats-server -js; keys; bad input.
+// published after it subscribed, in order, through a real nats-server -js; keys; bad input;
+// policy 'block': the slowest subscriber (of any process) holds publishers back, a killed one stops.
 import { describe, it, expect } from 'vitest';
-import { Runtime, ClosedError, TimeoutError } from '../dist/node/index.js';
+import { Runtime, ClosedError, TimeoutError, WouldBlockError } from '../dist/node/index.js';
 import { Bridge } from '../dist/node/nats.js';
-import { forkChild, until, natsSuite } from './nats/setup';
+import { forkChild, kill9, until, natsSuite } from './nats/setup';
 
 const w = natsSuite('nats-topic-test', { maxPayload: 4096 });
 
@@ -118,5 +119,114 @@ describe('bridged topic', () => {
     const topic = w.bridge.topic('sizes');
     expect(() => topic.publish(new Uint8Array(1), { key: -1 })).toThrow(RangeError);
     expect(() => topic.publish(new Uint8Array(8192))).toThrow(/max_payload/);
+  });
+});
+
+describe("bridged topic, policy 'block' (a JetStream stream)", () => {
+  const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+  const consumers = async (stream: string): Promise<string[]> => {
+    const names: string[] = [];
+    for await (const c of w.bridge.jsm.consumers.list(stream)) names.push(c.name);
+    return names;
+  };
+
+  it('two subscriber processes and one of this process each see every message once, in order, the publisher held to the slowest', async () => {
+    const N = 400, capacity = 16;
+    const subs = [0, 1].map(() => forkChild('subscriber', w.server.url, { topic: 'bt-all', count: N, policy: 'block', capacity }));
+    w.children.push(...subs);
+    await until(() => subs.every((s) => s.messages.some((m) => m.subscribed)), 'the subscriptions');
+    const topic = w.bridge.topic<number>('bt-all', { codec: 'json', policy: 'block', capacity });
+    const mine = await topic.subscribe();
+    const publishing = (async () => { for (let i = 0; i < N; i++) await topic.publishAsync(i, { key: i % 3 }); })();
+    // this subscriber does not read yet: the publisher stops `capacity` messages ahead of it
+    let held = 0;
+    for (const t = Date.now(); held < capacity && Date.now() - t < 20_000; await new Promise((r) => setTimeout(r, 20))) {
+      held = (await w.bridge.jsm.streams.info('wipc_btopic_bt-all')).state.messages;
+    }
+    expect(held).toBe(capacity);
+    expect(await mine.receiveAsync({ timeout: 1000 })).toEqual({ value: 0, key: 0, lost: 0 });
+    const got: number[] = [0];
+    for (let i = 1; i < N; i++) {
+      const m = await mine.receiveAsync({ timeout: 20_000 });
+      got.push(m.value);
+      expect(m.key).toBe(m.value % 3);
+    }
+    await publishing;
+    expect(got).toEqual(range(N));
+    expect(await Promise.all(subs.map((s) => s.exited))).toEqual([0, 0]);
+    for (const s of subs) expect(s.messages.find((m) => m.got).got).toEqual(range(N).map((i) => [i, i % 3]));
+    await mine.unsubscribe();
+    expect((await w.bridge.jsm.streams.info('wipc_btopic_bt-all')).state.messages).toBe(0);   // nothing kept once all received
+    await topic.unlink();
+  });
+
+  it('a subscriber `capacity` behind holds publishers: try gives false, a timeout TimeoutError, its receive lets one through; only what came after a subscribe, only its key', async () => {
+    const topic = w.bridge.topic<string>('bt-hold', { codec: 'string', policy: 'block', capacity: 4 });
+    await topic.publishAsync('nobody listens');                          // not kept: nobody to hold it for
+    const slow = await topic.subscribe();
+    const five = await topic.subscribe({ key: 5 });
+    for (let i = 0; i < 4; i++) expect(await topic.tryPublishAsync(`m${i}`)).toBe(true);
+    expect(await topic.tryPublishAsync('m4')).toBe(false);               // slow is 4 behind (five holds none of key 0)
+    await expect(topic.publishAsync('m4', { timeout: 300 })).rejects.toBeInstanceOf(TimeoutError);
+    const ac = new AbortController();
+    const aborted = topic.publishAsync('m4', { signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(aborted).rejects.toThrow('stop');
+    const held = topic.publishAsync('m4');                              // waits for room
+    expect(await slow.receiveAsync({ timeout: 5000 })).toEqual({ value: 'm0', key: 0, lost: 0 });
+    await held;
+    for (let i = 1; i <= 4; i++) expect((await slow.receiveAsync({ timeout: 5000 })).value).toBe(`m${i}`);
+    await topic.publishAsync('to five', { key: 5 });
+    expect(await five.receiveAsync({ timeout: 5000 })).toEqual({ value: 'to five', key: 5, lost: 0 });
+    expect((await slow.receiveAsync({ timeout: 5000 })).value).toBe('to five');
+    await expect(five.receiveAsync({ timeout: 200 })).rejects.toBeInstanceOf(TimeoutError);
+    // unsubscribing releases: slow stops holding anything back
+    for (let i = 0; i < 4; i++) await topic.publishAsync(`n${i}`);
+    expect(await topic.tryPublishAsync('n4')).toBe(false);
+    const waiting = expect(slow.receiveAsync()).rejects.toBeInstanceOf(ClosedError);
+    await slow.unsubscribe();
+    await waiting;
+    await expect(slow.receiveAsync()).rejects.toBeInstanceOf(ClosedError);
+    expect(await topic.tryPublishAsync('n4')).toBe(true);
+    // unlink ends it for everyone
+    const pending = expect(five.receiveAsync()).rejects.toBeInstanceOf(ClosedError);
+    await topic.unlink();
+    await pending;
+    await expect(topic.publishAsync('after')).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('a subscriber process killed with kill -9 stops holding publishers back; every message reaches the live subscriber', async () => {
+    const capacity = 8, N = 60;
+    const dead = forkChild('subscriber', w.server.url, { topic: 'bt-kill', policy: 'block', capacity, hold: true });
+    w.children.push(dead);
+    await until(() => dead.messages.some((m) => m.subscribed), 'the subscription');
+    const topic = w.bridge.topic<number>('bt-kill', { codec: 'json', policy: 'block', capacity });
+    const live = await topic.subscribe();
+    expect((await consumers('wipc_btopic_bt-kill')).length).toBe(2);
+    for (let i = 0; i < capacity; i++) await topic.publishAsync(i);
+    expect(await topic.tryPublishAsync(capacity)).toBe(false);          // the holding child is full
+    await kill9(dead);
+    const publishing = (async () => { for (let i = capacity; i < N; i++) await topic.publishAsync(i, { timeout: 30_000 }); })();
+    const got: number[] = [];
+    for (let i = 0; i < N; i++) got.push((await live.receiveAsync({ timeout: 30_000 })).value);
+    await publishing;
+    expect(got).toEqual(range(N));
+    expect((await consumers('wipc_btopic_bt-kill')).length).toBe(1);    // the dead one's consumer was deleted
+    await topic.unlink();
+  });
+
+  it('bad input and the forms that would block', async () => {
+    expect(() => w.bridge.topic('bt-bad', { policy: 'bogus' as 'block' })).toThrow(TypeError);
+    expect(() => w.bridge.topic('bt.bad', { policy: 'block' })).toThrow(TypeError);
+    expect(() => w.bridge.topic('bt-bad', { policy: 'block', capacity: 0 })).toThrow(RangeError);
+    expect(() => w.bridge.topic('bt-bad', { policy: 'block', ackWait: 10 })).toThrow(RangeError);
+    const topic = w.bridge.topic('bt-bad', { policy: 'block', capacity: 4 });
+    expect(() => topic.publish()).toThrow(WouldBlockError);
+    await expect(topic.publishAsync(new Uint8Array(8192))).rejects.toThrow(/max_payload/);
+    await expect(topic.publishAsync(new Uint8Array(1), { key: -1 })).rejects.toBeInstanceOf(RangeError);
+    const sub = await topic.subscribe();
+    expect(() => sub.tryReceive()).toThrow(WouldBlockError);
+    await sub.unsubscribe();
+    await topic.unlink();
   });
 });

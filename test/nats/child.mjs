@@ -45,8 +45,10 @@ if (role === 'stage') {
   }, port);
   process.send({ serving: true });
 } else if (role === 'subscriber') {
-  const sub = await bridge.topic(o.topic, { codec: 'json' }).subscribe(o.key === undefined ? {} : { key: o.key });
+  const topic = bridge.topic(o.topic, o.policy === 'block' ? { codec: 'json', policy: 'block', capacity: o.capacity } : { codec: 'json' });
+  const sub = await topic.subscribe(o.key === undefined ? {} : { key: o.key });
   process.send({ subscribed: true });
+  if (o.hold) await new Promise(() => {});   // subscribed, never reading: holds a 'block' topic's publishers back until killed
   const got = [];
   for await (const m of sub) { got.push([m.value, m.key]); if (got.length === o.count) break; }
   process.send({ got });

@@ -26,6 +26,7 @@ import { checkName, errorFrom, HEADROOM } from './naming';
 import { BridgedChannel, type BridgedChannelOptions } from './channel';
 import { BridgedPort } from './port';
 import { BridgedTopic } from './topic';
+import { BridgedBlockingTopic, type BlockingTopicOptions } from './topic-block';
 import { BridgedMessageQueue, type BridgedMqOptions } from './mqueue';
 import { BridgedPool, type BridgedPoolOptions } from './pool';
 import type { Codec, CodecName } from '../index';
@@ -68,6 +69,8 @@ export class Bridge {
     this.js = jetstream(nc);
     this.prefix = prefix;
     this.replicas = replicas;
+    // answered while this bridge is connected: how others tell a dead process from a slow one (alive())
+    nc.subscribe(`${prefix}.alive.${this.id}`, { callback: (_e, m) => { m.respond(); } });
     void this.#watch();
   }
 
@@ -113,6 +116,16 @@ export class Bridge {
 
   get closed(): boolean { return this.#closed; }
 
+  /** Whether the bridge `id` is connected now: false only when the server says nobody answers for it. */
+  async alive(id: string): Promise<boolean> {
+    try {
+      await this.nc.request(`${this.prefix}.alive.${id}`, undefined, { timeout: 2000 });
+      return true;
+    } catch (e) {
+      return !(errorFrom(e, 'alive()') instanceof DeadPeerError);
+    }
+  }
+
   /** ClosedError once close() began. */
   live(what: string): void {
     if (this.#closed) throw new ClosedError(`${what}: the bridge is closed`, -3);
@@ -149,8 +162,18 @@ export class Bridge {
     return new BridgedPort<T>(this, name, options);
   }
 
-  /** A topic whose subscribers may be in any process (a core NATS subject: ts/bridge/topic.ts). */
-  topic<T = Uint8Array>(name: string, options?: { codec?: CodecName | Codec<T>; maxMessageSize?: number }): BridgedTopic<T> {
+  /**
+   * A topic whose subscribers may be in any process: a core NATS subject (ts/bridge/topic.ts),
+   * or with policy 'block' a JetStream stream whose slowest subscriber holds publishers back
+   * (ts/bridge/topic-block.ts).
+   */
+  topic<T = Uint8Array>(name: string, options: BlockingTopicOptions<T>): BridgedBlockingTopic<T>;
+  topic<T = Uint8Array>(name: string, options?: { policy?: 'overwrite'; codec?: CodecName | Codec<T>; maxMessageSize?: number }): BridgedTopic<T>;
+  topic<T = Uint8Array>(name: string, options: { policy?: 'overwrite' | 'block'; codec?: CodecName | Codec<T>; maxMessageSize?: number } = {}): BridgedTopic<T> | BridgedBlockingTopic<T> {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const { policy = 'overwrite' } = options;
+    if (policy === 'block') return new BridgedBlockingTopic<T>(this, name, options as BlockingTopicOptions<T>);
+    if (policy !== 'overwrite') throw new TypeError(`policy must be 'overwrite' (a core NATS subject) or 'block' (a JetStream stream), got ${JSON.stringify(policy)}`);
     return new BridgedTopic<T>(this, name, options);
   }
 

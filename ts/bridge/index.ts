@@ -12,6 +12,8 @@ export type { BridgedPortMessage } from './port';
 export { expose, wrap } from './rpc';
 export { BridgedTopic, BridgedSubscription } from './topic';
 export type { BridgedTopicMessage } from './topic';
+export { BridgedBlockingTopic, BlockingSubscription } from './topic-block';
+export type { BlockingTopicOptions } from './topic-block';
 export { BridgedMessageQueue } from './mqueue';
 export type { BridgedReceived, BridgedMqOptions } from './mqueue';
 export { BridgedPool } from './pool';
