@@ -18,9 +18,9 @@
 //    subscriber of another process that falls further behind than the server lets a client
 //    lag (a "slow consumer": 64 MiB pending by default) is cut off and loses messages, and
 //    that loss cannot be counted; one of this process that falls LOCAL_CAPACITY messages
-//    behind loses the oldest, counted in `lost` as locally. The local policy 'block' has no
-//    core NATS equivalent; a JetStream-backed topic would keep only what the stream retains
-//    (max_msgs), so not even it would hold a publisher back for a slow subscriber: not provided;
+//    behind loses the oldest, counted in `lost` as locally. The policy 'block' (publishers
+//    held back by the slowest subscriber) needs the server to count what each subscriber has
+//    not received yet: a JetStream stream, ts/bridge/topic-block.ts;
 //  - publish() never blocks (the client buffers it), so it is synchronous as locally.
 import type { Subscription as NatsSub } from '@nats-io/transport-node';
 import { ClosedError, type AtomicInt, type Codec, type CodecName, type Topic, type Subscription, type TopicMessage } from '../index';
