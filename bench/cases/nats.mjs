@@ -32,6 +32,13 @@
 //     nats.js:      nc.publish() / nc.subscribe() with a callback, on the subjects the bridge uses
 //                   (`wipc.topic.<name>.<key>`, subscribed as `wipc.topic.<name>.>`: the same path)
 //     nats.js-short-subject: the same on `raw.topic` (what the bridge's longer subject costs)
+//   nats-topic-block-1x3  a topic with policy 'block' (a JetStream stream, interest retention,
+//                   discard new, max_msgs 1024): one publisher, publishes awaited one by one,
+//                   three subscriber connections; msg/s published, until all three have all N.
+//     wasm-ipc:     topic.publishAsync() / subscription.receiveAsync() (pull of up to 16, ackAck);
+//                   each bridge on a runtime of its own
+//     nats.js:      js.publish(msgID) awaited / a durable consumer each (deliver new),
+//                   consume({ max_messages: 16 }) and await m.ackAck()
 // Each repetition checks every message arrived exactly once (and in order where promised).
 import { Runtime, msgpackCodec } from '../../dist/node/index.js';
 import { Bridge, expose, wrap } from '../../dist/node/nats.js';
@@ -202,5 +209,59 @@ const topicCase = {
   },
 };
 
-export const cases = [channelCase(16, '16B'), channelCase(1024, '1KiB'), channelCase(16, '16B', true), rpcCase('nats-rpc-rtt', false), rpcCase('nats-rpc-local-rtt', true), topicCase];
+const blockingTopicCase = {
+  name: 'nats-topic-block-1x3', unit: 'msg/s', metric: 'messages', threads: 1, better: 'higher', impls: ['wasm-ipc', 'nats.js'],
+  async prepare(impl) {
+    const s = await acquire();
+    const N = 1000, capacity = 1024;
+    const conns = [];
+    let publish, receivers;   // receivers: one () => Promise<Uint8Array> per subscriber
+    if (impl === 'wasm-ipc') {
+      const rts = await Promise.all([0, 1, 2, 3].map(() => Runtime.create({ size: 1 << 20 })));
+      const bridges = [];
+      for (const rt of rts) bridges.push(await Bridge.connect(rt, { servers: s.url }));
+      conns.push(...bridges.map((b) => () => b.close()), () => { for (const rt of rts) rt.close(); });
+      const subs = [];
+      for (const b of bridges.slice(1)) subs.push(await b.topic('bench-btopic', { policy: 'block', capacity }).subscribe());
+      const topic = bridges[0].topic('bench-btopic', { policy: 'block', capacity });
+      publish = (u8) => topic.publishAsync(u8);
+      receivers = subs.map((sub) => async () => (await sub.receiveAsync()).value);
+    } else {
+      const a = await connect({ servers: s.url });
+      conns.push(() => a.close());
+      const jsm = await jetstreamManager(a);
+      await jsm.streams.add({ name: 'bench_raw_btopic', subjects: ['raw.btopic.*'], retention: RetentionPolicy.Interest, discard: DiscardPolicy.New, max_msgs: capacity, storage: StorageType.File });
+      receivers = [];
+      for (let k = 0; k < 3; k++) {
+        const b = await connect({ servers: s.url });
+        conns.push(() => b.close());
+        await jsm.consumers.add('bench_raw_btopic', { durable_name: `s${k}`, ack_policy: AckPolicy.Explicit, deliver_policy: 'new', filter_subject: 'raw.btopic.*', ack_wait: 30e9 });
+        const messages = await (await jetstream(b).consumers.get('bench_raw_btopic', `s${k}`)).consume({ max_messages: 16 });
+        conns.unshift(() => messages.stop());
+        const iter = messages[Symbol.asyncIterator]();
+        receivers.push(async () => { const { value: m } = await iter.next(); await m.ackAck(); return m.data; });
+      }
+      const js = jetstream(a);
+      let n = 0;
+      publish = (u8) => js.publish('raw.btopic.0', u8, { msgID: `r${++n}` });
+    }
+    return {
+      async rep() {
+        const base = ++reps * 1_000_000;
+        const t = now();
+        const done = receivers.map(async (recv) => {
+          let bad = 0;
+          for (let i = 0; i < N; i++) if (u32(await recv(), 0) !== base + i) bad++;
+          return bad;
+        });
+        for (let i = 0; i < N; i++) { const u8 = new Uint8Array(16); put(u8, base + i); await publish(u8); }
+        const bad = (await Promise.all(done)).reduce((x, y) => x + y, 0);
+        return { value: N / ((now() - t) / 1000), ok: bad === 0, detail: bad ? `${bad} wrong` : undefined };
+      },
+      async close() { for (const c of conns) await c(); await release(); },
+    };
+  },
+};
+
+export const cases = [channelCase(16, '16B'), channelCase(1024, '1KiB'), channelCase(16, '16B', true), rpcCase('nats-rpc-rtt', false), rpcCase('nats-rpc-local-rtt', true), topicCase, blockingTopicCase];
 export const roles = {};
