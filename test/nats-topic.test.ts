@@ -173,6 +173,12 @@ describe("bridged topic, policy 'block' (a JetStream stream)", () => {
     ac.abort(new Error('stop'));
     await expect(aborted).rejects.toThrow('stop');
     const held = topic.publishAsync('m4');                              // waits for room
+    // behind it, this handle's later publishes keep their own timeout (and are then never
+    // published), and the try form gives false at once
+    const t0 = Date.now();
+    await expect(topic.publishAsync('late', { timeout: 200 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(await topic.tryPublishAsync('never')).toBe(false);
     expect(await slow.receiveAsync({ timeout: 5000 })).toEqual({ value: 'm0', key: 0, lost: 0 });
     await held;
     for (let i = 1; i <= 4; i++) expect((await slow.receiveAsync({ timeout: 5000 })).value).toBe(`m${i}`);
@@ -206,10 +212,14 @@ describe("bridged topic, policy 'block' (a JetStream stream)", () => {
     for (let i = 0; i < capacity; i++) await topic.publishAsync(i);
     expect(await topic.tryPublishAsync(capacity)).toBe(false);          // the holding child is full
     await kill9(dead);
-    const publishing = (async () => { for (let i = capacity; i < N; i++) await topic.publishAsync(i, { timeout: 30_000 }); })();
     const got: number[] = [];
-    for (let i = 0; i < N; i++) got.push((await live.receiveAsync({ timeout: 30_000 })).value);
-    await publishing;
+    const reading = (async () => { for (let i = 0; i < N; i++) got.push((await live.receiveAsync({ timeout: 30_000 })).value); })();
+    // the try form alone finds the dead subscriber too (it starts the same search)
+    let room = false;
+    for (const t = Date.now(); !room && Date.now() - t < 15_000; await new Promise((r) => setTimeout(r, 50))) room = await topic.tryPublishAsync(capacity);
+    expect(room).toBe(true);
+    for (let i = capacity + 1; i < N; i++) await topic.publishAsync(i, { timeout: 30_000 });
+    await reading;
     expect(got).toEqual(range(N));
     expect((await consumers('wipc_btopic_bt-kill')).length).toBe(1);    // the dead one's consumer was deleted
     await topic.unlink();

@@ -35,7 +35,7 @@
 //   nats-topic-block-1x3  a topic with policy 'block' (a JetStream stream, interest retention,
 //                   discard new, max_msgs 1024): one publisher, publishes awaited one by one,
 //                   three subscriber connections; msg/s published, until all three have all N.
-//     wasm-ipc:     topic.publishAsync() / subscription.receiveAsync() (pull of up to 16, ackAck);
+//     wasm-ipc:     topic.publishAsync() / subscription.receiveAsync() (one message out at a time, ackAck);
 //                   each bridge on a runtime of its own
 //     nats.js:      js.publish(msgID) awaited / a durable consumer each (deliver new),
 //                   consume({ max_messages: 16 }) and await m.ackAck()

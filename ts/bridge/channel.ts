@@ -36,7 +36,7 @@ import { ClosedError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
 import { Puller } from './puller';
 import { HandOff } from './handoff';
-import { publishStored } from './publish';
+import { publishStored, SendQueue } from './publish';
 import {
   checkName, checkSize, codecOf, errorFrom, intOf, msOf, names, waitOptions, wouldBlock, type WaitOptions,
 } from './naming';
@@ -93,7 +93,7 @@ export class BridgedChannel<T = Uint8Array> {
   readonly #handle = ++handles;
   readonly #forget: () => void;
   #sent = 0;
-  #chain: Promise<unknown> = Promise.resolve();
+  readonly #sends = new SendQueue();
   #disposed = false;
   readonly #handOff: HandOff;
 
@@ -184,9 +184,8 @@ export class BridgedChannel<T = Uint8Array> {
       const id = options.msgId ?? `${this.#bridge.id}.${this.#handle}.${++this.#sent}`;
       if (typeof id !== 'string' || id.length === 0) throw new TypeError('msgId must be a non-empty string');
       const direct = options.msgId === undefined;
-      const p = this.#chain.then(async () => (direct && await this.#handOff.send(bytes, deadline, signal)) || this.#publish(bytes, id, deadline, wait, what, signal));
-      this.#chain = p.catch(() => undefined);
-      return p;
+      return this.#sends.push(deadline, signal, wait, `${this.label}: ${what}`,
+        async () => (direct && await this.#handOff.send(bytes, deadline, signal)) || this.#publish(bytes, id, deadline, wait, what, signal));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -195,7 +194,7 @@ export class BridgedChannel<T = Uint8Array> {
   /** Into the stream (publishStored), then the hand-off learns its sequence. */
   async #publish(bytes: Uint8Array, id: string, deadline: number, wait: boolean, what: string, signal?: AbortSignal): Promise<boolean> {
     const seq = await publishStored(this.#bridge, this.#subject, bytes, id, {
-      deadline, wait, signal, label: this.label, what, full: 'the channel is full', gone: () => this.#ended(true),
+      deadline, wait, signal, label: this.label, what, queue: this.#sends, full: 'the channel is full', gone: () => this.#ended(true),
     });
     if (seq === false) return false;
     this.#handOff.stored(seq);
@@ -254,7 +253,7 @@ export class BridgedChannel<T = Uint8Array> {
   /** Close for everyone: sends fail with ClosedError; receivers drain, then see the end. */
   async close(): Promise<void> {
     this.#live('close()');
-    await this.#chain;
+    await this.#sends.drained();
     try {
       await this.#bridge.jsm.streams.update(this.#stream, { subjects: [`${this.#bridge.prefix}.closed.channel.${this.name}`] });
     } catch (e) { throw errorFrom(e, `${this.label}: close()`); }

@@ -26,7 +26,7 @@ import type { Bridge } from './bridge';
 import { isMissing } from './channel';
 import { HandOff } from './handoff';
 import { checkName, checkSize, codecOf, errorFrom, intOf, left, names, waitOptions, wouldBlock, type WaitOptions } from './naming';
-import { publishStored } from './publish';
+import { publishStored, SendQueue } from './publish';
 
 /** A handed-over message: its priority, then its bytes. */
 function withPriority(bytes: Uint8Array, priority: number): Uint8Array {
@@ -53,7 +53,7 @@ export class BridgedMessageQueue<T = Uint8Array> {
   readonly #handle = ++handles;
   readonly #forget: () => void;
   #sent = 0;
-  #chain: Promise<unknown> = Promise.resolve();
+  readonly #sends = new SendQueue();
   #wake: Subscription | undefined;
   /** Receives waiting with the stream empty: a publish wakes them (undefined), a hand-off gives them its bytes. */
   readonly #waiting = new Set<(handed?: Uint8Array) => void>();
@@ -116,18 +116,16 @@ export class BridgedMessageQueue<T = Uint8Array> {
       const bytes = this.codec.encode(value);
       checkSize(bytes, this.maxMessageSize, this.#bridge.maxPayload, this.label);
       const id = options.msgId ?? `${this.#bridge.id}.mq${this.#handle}.${++this.#sent}`;
-      const p = this.#chain.then(async () => {
+      return this.#sends.push(deadline, signal, wait, `${this.label}: ${what}`, async () => {
         if (options.msgId === undefined && await this.#handOff.send(withPriority(bytes, priority), deadline, signal)) return true;
         const seq = await publishStored(this.#bridge, `${this.#subject}.${priority}`, bytes, id, {
-          deadline, wait, signal, label: this.label, what, full: 'the queue is full',
+          deadline, wait, signal, label: this.label, what, queue: this.#sends, full: 'the queue is full',
           gone: async () => (await this.#exists() ? undefined : new ClosedError(`${this.label}: removed (unlinked)`, -3)),
         });
         if (seq === false) return false;
         this.#handOff.stored(seq);
         return true;
       });
-      this.#chain = p.catch(() => undefined);
-      return p;
     } catch (e) { return Promise.reject(e); }
   }
 

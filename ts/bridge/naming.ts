@@ -81,7 +81,8 @@ export function errorFrom(e: unknown, what: string): Error {
   return out;
 }
 
-export const isFull = (e: unknown): boolean => codeOf(e) === 10077 || /maximum messages exceeded/.test((e as Error)?.message ?? '');
+/** A publish refused by a full stream (10077 is every store failure: the message says which). */
+export const isFull = (e: unknown): boolean => /maximum (messages|bytes|messages per subject) exceeded/.test((e as Error)?.message ?? '');
 
 /** Sleep `ms`, or less when `signal` aborts (then its reason is thrown). */
 export function pause(ms: number, signal?: AbortSignal): Promise<void> {

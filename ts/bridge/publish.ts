@@ -1,17 +1,70 @@
-// publishStored: one message into a JetStream stream, the send loop of every stream-backed kind
-// (channel, message queue, topic with policy 'block').
+// The send side of every stream-backed kind (channel, message queue, topic with policy 'block').
 //
-// The message is published until the stream acknowledges it, with the same message id
-// (Nats-Msg-Id) every time, so a retry after a lost acknowledgement (a timeout, a dropped
+// SendQueue: one handle's sends go one after another, so its order is the stream's. A send
+// waiting for its turn still honours its own deadline and signal (it then gives up without
+// being published, and the sends after it still wait for the ones before it), and while a
+// send of the handle waits for room in a full stream, a try form gives false at once.
+//
+// publishStored: one message published until the stream acknowledges it, with the same message
+// id (Nats-Msg-Id) every time, so a retry after a lost acknowledgement (a timeout, a dropped
 // connection, a server restart) is stored once. The stream full (max_msgs, discard 'new'):
-// `wait` false gives false at once, else it retries (backing off to 50 ms, `onFull` called
-// before each wait) until the deadline: TimeoutError. No stream taking the subject (a 503)
-// asks `gone()` whether the object was closed or removed (that error is thrown; else it
-// retries: JetStream may not be up yet); a TypeError or a RangeError (bad input) is thrown at
-// once; anything else (a timeout, a dropped connection) is retried.
+// `wait` false gives false at once, else it retries (backing off to 50 ms) until the deadline:
+// TimeoutError; `onFull` is started (not awaited) each time it is found full. No stream taking
+// the subject (a 503) asks `gone()` whether the object was closed or removed (that error is
+// thrown; else it retries: JetStream may not be up yet); a TypeError or a RangeError (bad
+// input) is thrown at once; anything else (a timeout, a dropped connection) is retried.
 import { TimeoutError } from '../index';
 import type { Bridge } from './bridge';
 import { errorFrom, isFull, left, pause } from './naming';
+
+export class SendQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+  #queued = 0;
+  #held = 0;
+
+  /**
+   * Run `send` after every earlier one settled, unless `deadline` / `signal` come first; a try
+   * form (`wait` false) while an earlier send waits for room in the stream gives false at once.
+   */
+  push(deadline: number, signal: AbortSignal | undefined, wait: boolean, what: string, send: () => Promise<boolean>): Promise<boolean> {
+    if (!wait && this.#held > 0) return Promise.resolve(false);
+    const prev = this.#tail;
+    const first = this.#queued++ === 0;
+    const p = (async () => {
+      try {
+        if (!first) await turn(prev, deadline, signal, what);
+        return await send();
+      } finally {
+        this.#queued--;
+      }
+    })();
+    this.#tail = Promise.allSettled([prev, p]);
+    return p;
+  }
+
+  /** Until every send queued so far settled. */
+  async drained(): Promise<void> { await this.#tail; }
+
+  /** A send of this handle begins (+1) or stops (-1) waiting for room in a full stream. */
+  hold(d: 1 | -1): void { this.#held += d; }
+}
+
+/** `prev` settled; or TimeoutError at `deadline`, or the signal's reason, whichever first. */
+function turn(prev: Promise<unknown>, deadline: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+  if (deadline < 0 && signal === undefined) return prev.then(() => undefined);
+  return new Promise<void>((resolve, reject) => {
+    const done = (e?: unknown): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (e === undefined) resolve(); else reject(e);
+    };
+    const onAbort = (): void => done(signal!.reason ?? new Error('aborted'));
+    const timer = deadline < 0 ? undefined : setTimeout(() => done(new TimeoutError(`${what} timed out (waiting for this handle's earlier sends)`, -2)), left(deadline));
+    if (signal?.aborted) { onAbort(); return; }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void prev.then(() => done(), () => done());
+  });
+}
 
 export interface StoreOptions {
   deadline: number;
@@ -20,39 +73,47 @@ export interface StoreOptions {
   /** Names the operation in errors: `${label}: ${what}`. */
   label: string;
   what: string;
+  /** The handle's queue: marked held while this send waits for room. */
+  queue: SendQueue;
   /** The object's end (closed, removed), when there is one: thrown instead of retrying. */
   gone(): Promise<Error | undefined>;
-  /** Called while the stream is full, before each wait. */
-  onFull?(): Promise<void>;
+  /** Started when the stream is found full (rate-limit it yourself). */
+  onFull?(): void;
   /** What a full stream is called in the TimeoutError. */
   full?: string;
 }
 
 /** The stream sequence it was stored at, or false (full and `wait` false). */
 export async function publishStored(bridge: Bridge, subject: string, bytes: Uint8Array, id: string, o: StoreOptions): Promise<number | false> {
-  for (let backoff = 1; ; backoff = Math.min(backoff * 2, 50)) {
-    if (o.signal?.aborted) throw o.signal.reason;
-    let full = false;
-    try {
-      const ack = await bridge.js.publish(subject, bytes, { msgID: id, timeout: Math.max(500, Math.min(5000, left(o.deadline))) });
-      return ack.seq;
-    } catch (e) {
-      full = isFull(e);
-      if (full) {
-        if (!o.wait) return false;
-        await o.onFull?.();
-      } else {
-        const err = errorFrom(e, `${o.label}: ${o.what}`);
-        if (err instanceof RangeError || err instanceof TypeError || bridge.closed) throw err;
-        if (isNoStream(e)) {
-          const end = await o.gone().catch(() => undefined);
-          if (end) throw end;
+  let held = false;
+  try {
+    for (let backoff = 1; ; backoff = Math.min(backoff * 2, 50)) {
+      if (o.signal?.aborted) throw o.signal.reason;
+      let full = false;
+      try {
+        const ack = await bridge.js.publish(subject, bytes, { msgID: id, timeout: Math.max(500, Math.min(5000, left(o.deadline))) });
+        return ack.seq;
+      } catch (e) {
+        full = isFull(e);
+        if (full) {
+          o.onFull?.();
+          if (!o.wait) return false;
+          if (!held) { held = true; o.queue.hold(1); }
+        } else {
+          const err = errorFrom(e, `${o.label}: ${o.what}`);
+          if (err instanceof RangeError || err instanceof TypeError || bridge.closed) throw err;
+          if (isNoStream(e)) {
+            const end = await o.gone().catch(() => undefined);
+            if (end) throw end;
+          }
+          // else a timeout or a dropped connection: the message may be stored; the retry's id tells
         }
-        // else a timeout or a dropped connection: the message may be stored; the retry's id tells
       }
+      if (left(o.deadline) <= 0) throw new TimeoutError(`${o.label}: ${o.what} timed out${full ? ` (${o.full ?? 'the stream is full'})` : ''}`, -2);
+      await pause(Math.min(backoff, left(o.deadline)), o.signal);
     }
-    if (left(o.deadline) <= 0) throw new TimeoutError(`${o.label}: ${o.what} timed out${full ? ` (${o.full ?? 'the stream is full'})` : ''}`, -2);
-    await pause(Math.min(backoff, left(o.deadline)), o.signal);
+  } finally {
+    if (held) o.queue.hold(-1);
   }
 }
 

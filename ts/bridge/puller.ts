@@ -1,4 +1,5 @@
-// Puller: the receiving side of a JetStream work queue (bridged channels and the pool's tasks).
+// Puller: the receiving side of a JetStream consumer (bridged channels, the pool's tasks, and
+// the subscriptions of a topic with policy 'block').
 //
 // Messages are pulled only while someone waits for one (a fetch of max(waiters, prefetch),
 // 1 s long at most), so a receiver that stops asking stops taking work. A message pulled but
@@ -14,7 +15,9 @@
 //  - manual: the waiter gets it unacknowledged and calls ack() when done; if its process dies
 //    first, JetStream redelivers it to another receiver after the ack wait.
 // A waiter whose timeout falls while its message's ackAck is under way gets the message
-// (late by that round trip) rather than have an acknowledged message dropped.
+// (late by that round trip) rather than have an acknowledged message dropped; if the ack
+// fails, it gets its timeout then. A failed ackAck is tried again while the ack wait is far
+// off (#ack), so a lost confirmation neither loses the message nor delays it an ack wait.
 //
 // handOff(): a message that never was in the stream (a channel's local fast path) goes to the
 // first auto waiter, but only while nothing pulled waits in the buffer: it counts as handed
@@ -32,6 +35,8 @@ interface Waiter {
   reject(e: unknown): void;
   serving: boolean;
   done: boolean;
+  /** Its timeout or abort, come while its message was being acknowledged: given once that failed. */
+  late: unknown;
   cleanup(): void;
 }
 
@@ -51,6 +56,8 @@ export class Puller {
     private readonly prefetch: number,
     /** After an empty pull: is the queue closed and drained (then waiters get ClosedError)? */
     private readonly ended: () => Promise<Error | undefined>,
+    /** The most one pull asks for (a consumer's max_ack_pending: the server refuses a larger pull). */
+    private readonly maxBatch = Infinity,
   ) {}
 
   /** The next message (see the header for `manual`); `deadline` -1: none. */
@@ -63,13 +70,14 @@ export class Puller {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = (): void => give(signal!.reason);
       const w: Waiter = {
-        manual, serving: false, done: false,
+        manual, serving: false, done: false, late: undefined,
         resolve: (m) => { w.done = true; w.cleanup(); resolve(m); },
         reject: (e) => { w.done = true; w.cleanup(); reject(e); },
         cleanup: () => { if (timer) clearTimeout(timer); signal?.removeEventListener('abort', onAbort); },
       };
       const give = (e: unknown): void => {
-        if (w.serving || w.done) return;   // its message is being acknowledged: it gets it
+        if (w.done) return;
+        if (w.serving) { w.late ??= e; return; }   // its message is being acknowledged: it gets it, or this after all
         const i = this.#waiters.indexOf(w);
         if (i >= 0) this.#waiters.splice(i, 1);
         w.reject(e);
@@ -91,7 +99,7 @@ export class Puller {
         let got = 0;
         try {
           this.#consumer ??= await this.open();
-          const it = await this.#consumer.fetch({ max_messages: Math.max(this.prefetch, this.#waiters.length), expires: 1000 });
+          const it = await this.#consumer.fetch({ max_messages: Math.min(this.maxBatch, Math.max(this.prefetch, this.#waiters.length)), expires: 1000 });
           this.#stop = () => it.stop();
           for await (const m of it) {
             got++;
@@ -127,12 +135,28 @@ export class Puller {
       const w = this.#waiters[0]!;
       if (w.manual) { this.#waiters.shift(); w.resolve(m); continue; }
       w.serving = true;
-      let acked = false;
-      try { acked = await m.ackAck({ timeout: Math.max(1000, this.ackWaitMs / 4) }); } catch { acked = false; }
+      const acked = await this.#ack(m, at);
       w.serving = false;
-      if (!acked) continue;                 // not acknowledged: it will be redelivered; nobody has it
+      if (!acked) {                         // not acknowledged: it will be redelivered; nobody has it
+        if (w.late !== undefined) { this.#waiters.splice(this.#waiters.indexOf(w), 1); w.reject(w.late); }
+        continue;
+      }
       this.#waiters.splice(this.#waiters.indexOf(w), 1);
       w.resolve(m);
+    }
+  }
+
+  /**
+   * Acknowledge `m` (pulled at `at`), server-confirmed. A failed try is tried again (the server
+   * confirms an ack of an acknowledged message too, so a lost confirmation costs nothing), but
+   * only while the ack wait is far off: past it, the message may be redelivered to another
+   * receiver, which an ack now would not stop from handing it out.
+   */
+  async #ack(m: JsMsg, at: number): Promise<boolean> {
+    const timeout = Math.max(1000, this.ackWaitMs / 4);
+    for (;;) {
+      try { if (await m.ackAck({ timeout })) return true; } catch { /* timed out, or the connection dropped */ }
+      if (this.#disposed || Date.now() - at + timeout > this.ackWaitMs * 0.75) return false;
     }
   }
 

@@ -4,21 +4,24 @@
 // 'interest' (a message is kept until every consumer it matches has acknowledged it, and not
 // at all while nobody subscribes), discard 'new', max_msgs = capacity; each subscription a
 // durable pull consumer of its own (`<bridge id>_<n>`), deliver policy 'new', filtered to its
-// key, explicit ack. Semantics, against the local Topic with policy 'block':
+// key, explicit ack, one message out at a time (max_ack_pending 1: a redelivery, after a
+// failed ack or a reconnect, comes before anything later). Semantics, against the local Topic
+// with policy 'block':
 //  - every subscriber in every process sees every message published after its subscribe()
 //    resolved (the consumer exists on the server by then), once, in each publisher's order (a
-//    handle's publishes go one after another; a consumer hands out in stream order);
-//    receiveAsync() acknowledges (server-confirmed) before it returns;
-//  - the slowest subscriber holds publishers back: while one has `capacity` messages it has not
-//    received, the stream is full and publishAsync() waits (its timeout: TimeoutError),
-//    tryPublishAsync() gives false. That holds within what JetStream retains, which here is
-//    exactly what some subscriber still has to receive (max_msgs counts it);
+//    handle's publishes go one after another: publish.ts SendQueue; a consumer hands out in
+//    stream order); receiveAsync() acknowledges (server-confirmed) before it returns;
+//  - the slowest subscribers hold publishers back: while the stream holds `capacity` messages
+//    that some subscriber has not received (one subscriber `capacity` behind, or several on
+//    different keys whose unread messages add up to it), it is full and publishAsync() waits
+//    (its timeout: TimeoutError), tryPublishAsync() gives false. That holds within what
+//    JetStream retains, which here is exactly what some subscriber still has to receive;
 //  - a subscriber whose process died would hold publishers back for ever: a publisher that
 //    finds the stream full asks, at most every REAP_MS, the bridge of every consumer that holds
 //    messages whether it is connected (`<prefix>.alive.<id>`, answered by every bridge:
-//    Bridge.alive); a consumer whose bridge had no responders twice, REAP_MS or more apart, is
-//    deleted, and what it held is released. (A bridge cut off from the server longer than that
-//    loses its subscriptions: they end with ClosedError.)
+//    Bridge.alive); a consumer whose bridge had no responders twice, REAP_MS to 5 REAP_MS
+//    apart, is deleted, and what it held is released. (A bridge cut off from the server longer
+//    than that loses its subscriptions: they end with ClosedError, `for await` ends.)
 //  - unsubscribe() (or the bridge's close()) deletes the consumer; unlink() deletes the stream,
 //    and publishers and subscribers get ClosedError, as with a removed local topic.
 // Differs: every form is async (the blocking and try forms throw WouldBlockError naming them);
@@ -29,8 +32,8 @@ import { nanos } from '@nats-io/transport-node';
 import { ClosedError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
 import { isMissing } from './channel';
-import { checkName, checkSize, codecOf, errorFrom, intOf, msOf, names, waitOptions, wouldBlock, type WaitOptions } from './naming';
-import { publishStored } from './publish';
+import { checkName, checkSize, codecOf, errorFrom, intOf, msOf, names, pause, waitOptions, wouldBlock, type WaitOptions } from './naming';
+import { publishStored, SendQueue } from './publish';
 import { Puller } from './puller';
 import type { BridgedTopicMessage } from './topic';
 
@@ -43,12 +46,16 @@ export interface BlockingTopicOptions<T> {
   maxMessageSize?: number;
   /** ms before a message pulled by a subscriber and not acknowledged is delivered to it again. Default 30000. */
   ackWait?: number;
+  /** ms a message id is remembered, so a publish retried after a lost acknowledgement is stored once. Default 120000. */
+  duplicateWindow?: number;
   /** JetStream storage. Default 'file'. */
   storage?: 'file' | 'memory';
 }
 
 /** How often a held-back publisher looks for subscribers of dead processes. */
 const REAP_MS = 1000;
+/** A subscription's consumer: `<bridge id (a nuid)>_<n>`. */
+const CONSUMER = /^([0-9A-Za-z]{22})_\d+$/;
 
 let handles = 0;
 
@@ -66,8 +73,9 @@ export class BridgedBlockingTopic<T = Uint8Array> {
   readonly #ready: () => Promise<number>;
   #capacity: number;
   #sent = 0;
-  #chain: Promise<unknown> = Promise.resolve();
+  readonly #sends = new SendQueue();
   #reapedAt = 0;
+  #reaping = false;
   readonly #suspects = new Map<string, number>();   // consumer → when its bridge first did not answer
 
   constructor(bridge: Bridge, name: string, options: BlockingTopicOptions<T>) {
@@ -84,6 +92,7 @@ export class BridgedBlockingTopic<T = Uint8Array> {
     this.maxMessageSize = intOf(options.maxMessageSize ?? bridge.maxPayload, 'maxMessageSize', 1, bridge.maxPayload);
     this.ackWait = msOf(options.ackWait ?? 30_000, 'ackWait');
     if (this.ackWait < 1000) throw new RangeError(`ackWait must be >= 1000 ms, got ${this.ackWait}`);
+    const dup = msOf(options.duplicateWindow ?? 120_000, 'duplicateWindow');
     const storage = options.storage ?? 'file';
     if (storage !== 'file' && storage !== 'memory') throw new TypeError(`storage must be 'file' or 'memory', got ${String(storage)}`);
     // the stream is made (or found) by the first publish or subscribe; an existing one keeps its capacity
@@ -93,7 +102,7 @@ export class BridgedBlockingTopic<T = Uint8Array> {
         const info = await bridge.jsm.streams.info(this.#stream).catch((e) => { if (isMissing(e)) return undefined; throw e; })
           ?? await bridge.jsm.streams.add({
             name: this.#stream, subjects: [`${this.#subject}.*`], retention: RetentionPolicy.Interest, discard: DiscardPolicy.New,
-            max_msgs: this.#capacity, num_replicas: bridge.replicas, storage: storage === 'file' ? StorageType.File : StorageType.Memory,
+            max_msgs: this.#capacity, duplicate_window: nanos(dup), num_replicas: bridge.replicas, storage: storage === 'file' ? StorageType.File : StorageType.Memory,
           }).catch(async (e) => { if (/already in use/.test(String(e?.message))) return bridge.jsm.streams.info(this.#stream); throw e; });
         return this.#capacity = info.config.max_msgs;
       } catch (e) {
@@ -129,16 +138,14 @@ export class BridgedBlockingTopic<T = Uint8Array> {
       checkSize(bytes, this.maxMessageSize, this.#bridge.maxPayload, this.label);
       const id = options.msgId ?? `${this.#bridge.id}.bt${this.#handle}.${++this.#sent}`;
       if (typeof id !== 'string' || id.length === 0) throw new TypeError('msgId must be a non-empty string');
-      const p = this.#chain.then(async () => {
+      return this.#sends.push(deadline, signal, wait, `${this.label}: ${what}`, async () => {
         await this.#ready();
         return await publishStored(this.#bridge, `${this.#subject}.${key}`, bytes, id, {
-          deadline, wait, signal, label: this.label, what, full: 'a subscriber is `capacity` messages behind',
+          deadline, wait, signal, label: this.label, what, queue: this.#sends, full: 'the subscribers have `capacity` messages to receive',
           gone: async () => (await this.#exists() ? undefined : new ClosedError(`${this.label}: removed (unlinked)`, -3)),
-          onFull: () => this.#reap(),
+          onFull: () => { void this.#reap(); },
         }) !== false;
       });
-      this.#chain = p.catch(() => undefined);
-      return p;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -148,26 +155,35 @@ export class BridgedBlockingTopic<T = Uint8Array> {
     return this.#bridge.jsm.streams.info(this.#stream).then(() => true, (e) => !isMissing(e));
   }
 
-  /** Delete the consumers of dead processes that hold messages (see the header). */
+  /** Delete the consumers of dead processes that hold messages (see the header); at most one pass every REAP_MS. */
   async #reap(): Promise<void> {
     const t = Date.now();
-    if (t - this.#reapedAt < REAP_MS) return;
+    if (this.#reaping || t - this.#reapedAt < REAP_MS) return;
+    this.#reaping = true;
     this.#reapedAt = t;
     try {
       const answers = new Map<string, Promise<boolean>>();
+      const listed = new Set<string>();
       for await (const c of this.#bridge.jsm.consumers.list(this.#stream)) {
+        const mine = CONSUMER.exec(c.name);            // only the subscriptions' consumers (`<bridge id>_<n>`)
+        if (!mine) continue;
+        listed.add(c.name);
         if (c.num_pending + c.num_ack_pending === 0) { this.#suspects.delete(c.name); continue; }
-        const id = c.name.slice(0, c.name.indexOf('_'));
+        const id = mine[1]!;
         let alive = answers.get(id);
         if (alive === undefined) answers.set(id, alive = this.#bridge.alive(id));
         if (await alive) { this.#suspects.delete(c.name); continue; }
         const since = this.#suspects.get(c.name);
-        if (since === undefined) { this.#suspects.set(c.name, t); continue; }
-        if (t - since < REAP_MS) continue;
+        // a first sighting, or one too old to pair with this one (two blips an hour apart are not a death)
+        if (since === undefined || Date.now() - since > 5 * REAP_MS) { this.#suspects.set(c.name, Date.now()); continue; }
+        if (Date.now() - since < REAP_MS) continue;
         this.#suspects.delete(c.name);
         await this.#bridge.jsm.consumers.delete(this.#stream, c.name).catch(() => false);
       }
-    } catch { /* the server is away: the publish retries, and so does this */ }
+      for (const name of this.#suspects.keys()) if (!listed.has(name)) this.#suspects.delete(name);
+    } catch { /* the server is away: the publish retries, and so does this */ } finally {
+      this.#reaping = false;
+    }
   }
 
   /** Subscribe (to `key`, or to every key): resolves once the server has the subscription. */
@@ -178,12 +194,19 @@ export class BridgedBlockingTopic<T = Uint8Array> {
     await this.#ready();
     const consumer = `${this.#bridge.id}_${++handles}`;
     try {
+      // one message out at a time (max_ack_pending 1): a redelivery (a failed ack, a reconnect)
+      // then comes before anything later, so a subscriber's order survives it
       await this.#bridge.jsm.consumers.add(this.#stream, {
         durable_name: consumer, filter_subject: `${this.#subject}.${key ?? '*'}`, deliver_policy: DeliverPolicy.New,
-        ack_policy: AckPolicy.Explicit, ack_wait: nanos(this.ackWait), max_deliver: -1,
+        ack_policy: AckPolicy.Explicit, ack_wait: nanos(this.ackWait), max_deliver: -1, max_ack_pending: 1,
       });
     } catch (e) { throw errorFrom(e, `${this.label}: subscribe()`); }
-    return new BlockingSubscription<T>(this.#bridge, this.label, this.codec, this.#stream, consumer, this.ackWait);
+    const sub = new BlockingSubscription<T>(this.#bridge, this.label, this.codec, this.#stream, consumer, this.ackWait);
+    if (this.#bridge.closed) {                         // closed meanwhile: its close() did not see this one
+      await sub.unsubscribe();
+      throw new ClosedError(`${this.label}: subscribe(): the bridge is closed`, -3);
+    }
+    return sub;
   }
 
   /** Delete the topic (its stream) for everyone: publishers and subscribers get ClosedError. */
@@ -199,7 +222,7 @@ export class BlockingSubscription<T> {
   #closed: Promise<void> | undefined;
 
   constructor(private readonly bridge: Bridge, private readonly label: string, private readonly codec: Codec<T>, private readonly stream: string, private readonly consumer: string, ackWait: number) {
-    this.#puller = new Puller(label, () => bridge.js.consumers.get(stream, consumer), ackWait, 16, () => this.#ended());
+    this.#puller = new Puller(label, () => bridge.js.consumers.get(stream, consumer), ackWait, 1, () => this.#ended(), 1);   // max_ack_pending 1
     this.#forget = bridge.own(this);
   }
 
@@ -232,12 +255,20 @@ export class BlockingSubscription<T> {
   receive(): never { return wouldBlock(this.label, 'receive()', 'receiveAsync()'); }
   tryReceive(): never { return wouldBlock(this.label, 'tryReceive()', 'receiveAsync({ timeout: 0 })'); }
 
-  /** Stop: the consumer is deleted, so this subscriber no longer holds publishers back. */
+  /**
+   * Stop: the consumer is deleted, so this subscriber no longer holds publishers back (retried
+   * while the server is away; this bridge answers `alive`, so nobody else would delete it).
+   */
   unsubscribe(): Promise<void> {
     return this.#closed ??= (async () => {
       this.#forget();
       this.#puller.dispose();
-      await this.bridge.jsm.consumers.delete(this.stream, this.consumer).catch(() => false);
+      for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1000)) {
+        try { await this.bridge.jsm.consumers.delete(this.stream, this.consumer); return; } catch (e) {
+          if (isMissing(e) || this.bridge.closed) return;    // gone already; or this bridge stops answering, and the reaper takes it
+        }
+        await pause(backoff);
+      }
     })();
   }
 
