@@ -37,8 +37,10 @@
 //                   three subscriber connections; msg/s published, until all three have all N.
 //     wasm-ipc:     topic.publishAsync() / subscription.receiveAsync() (one message out at a time, ackAck);
 //                   each bridge on a runtime of its own
-//     nats.js:      js.publish(msgID) awaited / a durable consumer each (deliver new),
-//                   consume({ max_messages: 16 }) and await m.ackAck()
+//     nats.js:      js.publish(msgID) awaited / a durable consumer each (deliver new,
+//                   max_ack_pending 1 as the bridge's), consumer.next() and await m.ackAck() per message
+//     nats.js-ack-window: the same with the default ack window (1000) and consume({ max_messages: 16 }):
+//                   faster, but a redelivery (a failed ack, a reconnect) then comes after later messages
 // Each repetition checks every message arrived exactly once (and in order where promised).
 import { Runtime, msgpackCodec } from '../../dist/node/index.js';
 import { Bridge, expose, wrap } from '../../dist/node/nats.js';
@@ -210,7 +212,7 @@ const topicCase = {
 };
 
 const blockingTopicCase = {
-  name: 'nats-topic-block-1x3', unit: 'msg/s', metric: 'messages', threads: 1, better: 'higher', impls: ['wasm-ipc', 'nats.js'],
+  name: 'nats-topic-block-1x3', unit: 'msg/s', metric: 'messages', threads: 1, better: 'higher', impls: ['wasm-ipc', 'nats.js', 'nats.js-ack-window'],
   async prepare(impl) {
     const s = await acquire();
     const N = 1000, capacity = 1024;
@@ -230,20 +232,28 @@ const blockingTopicCase = {
       const a = await connect({ servers: s.url });
       conns.push(() => a.close());
       const jsm = await jetstreamManager(a);
-      await jsm.streams.add({ name: 'bench_raw_btopic', subjects: ['raw.btopic.*'], retention: RetentionPolicy.Interest, discard: DiscardPolicy.New, max_msgs: capacity, storage: StorageType.File });
+      const stream = `bench_raw_btopic_${impl === 'nats.js' ? 'o' : 'w'}`, subject = `raw.${stream}`;   // a stream per impl: one server for both
+      await jsm.streams.add({ name: stream, subjects: [`${subject}.*`], retention: RetentionPolicy.Interest, discard: DiscardPolicy.New, max_msgs: capacity, storage: StorageType.File });
       receivers = [];
       for (let k = 0; k < 3; k++) {
         const b = await connect({ servers: s.url });
         conns.push(() => b.close());
-        await jsm.consumers.add('bench_raw_btopic', { durable_name: `s${k}`, ack_policy: AckPolicy.Explicit, deliver_policy: 'new', filter_subject: 'raw.btopic.*', ack_wait: 30e9 });
-        const messages = await (await jetstream(b).consumers.get('bench_raw_btopic', `s${k}`)).consume({ max_messages: 16 });
-        conns.unshift(() => messages.stop());
-        const iter = messages[Symbol.asyncIterator]();
-        receivers.push(async () => { const { value: m } = await iter.next(); await m.ackAck(); return m.data; });
+        const inOrder = impl === 'nats.js';   // the bridge's consumer: one message out at a time
+        await jsm.consumers.add(stream, { durable_name: `s${k}`, ack_policy: AckPolicy.Explicit, deliver_policy: 'new', filter_subject: `${subject}.*`, ack_wait: 30e9, ...(inOrder ? { max_ack_pending: 1 } : {}) });
+        const consumer = await jetstream(b).consumers.get(stream, `s${k}`);
+        if (inOrder) {
+          // one pull per message (a pull for more than max_ack_pending is refused)
+          receivers.push(async () => { for (;;) { const m = await consumer.next({ expires: 1000 }); if (m) { await m.ackAck(); return m.data; } } });
+        } else {
+          const messages = await consumer.consume({ max_messages: 16 });
+          conns.unshift(() => messages.stop());
+          const iter = messages[Symbol.asyncIterator]();
+          receivers.push(async () => { const { value: m } = await iter.next(); await m.ackAck(); return m.data; });
+        }
       }
       const js = jetstream(a);
       let n = 0;
-      publish = (u8) => js.publish('raw.btopic.0', u8, { msgID: `r${++n}` });
+      publish = (u8) => js.publish(`${subject}.0`, u8, { msgID: `r${++n}` });
     }
     return {
       async rep() {

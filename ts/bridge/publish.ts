@@ -29,16 +29,11 @@ export class SendQueue {
   push(deadline: number, signal: AbortSignal | undefined, wait: boolean, what: string, send: () => Promise<boolean>): Promise<boolean> {
     if (!wait && this.#held > 0) return Promise.resolve(false);
     const prev = this.#tail;
-    const first = this.#queued++ === 0;
-    const p = (async () => {
-      try {
-        if (!first) await turn(prev, deadline, signal, what);
-        return await send();
-      } finally {
-        this.#queued--;
-      }
-    })();
-    this.#tail = Promise.allSettled([prev, p]);
+    // nothing queued: at once (the common case, one promise); else after the ones before it
+    const p = this.#queued++ === 0 ? send() : turn(prev, deadline, signal, what).then(send);
+    // the next send waits for this one and, if this one gave up waiting, for the ones before it
+    const after = (): Promise<unknown> => { this.#queued--; return prev; };
+    this.#tail = p.then(after, after);
     return p;
   }
 
