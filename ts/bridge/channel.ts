@@ -108,7 +108,7 @@ export class BridgedChannel<T = Uint8Array> {
     this.capacity = capacity;
     this.maxMessageSize = maxMessageSize;
     this.ackWait = ackWait;
-    this.#puller = new Puller(this.label, () => bridge.js.consumers.get(this.#stream, 'receivers'), ackWait, prefetch, () => this.#ended());
+    this.#puller = new Puller(this.label, bridge.nc, () => bridge.js.consumers.get(this.#stream, 'receivers'), ackWait, prefetch, () => this.#ended());
     this.#handOff = new HandOff(bridge, 'channel', name, this.#stream, {
       canTake: (seq) => this.#puller.canHandOff && this.#puller.pulledUpTo >= seq,
       take: (data) => this.#puller.handOff(data),

@@ -23,8 +23,12 @@
 // first auto waiter, but only while nothing pulled waits in the buffer: it counts as handed
 // out and acknowledged the moment it is given.
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
-import { ClosedError, TimeoutError } from '../index';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ClosedError, DeadPeerError, TimeoutError } from '../index';
 import { errorFrom, pause } from './naming';
+
+/** JetStream's acknowledgement ("+ACK"). */
+const ACK = new TextEncoder().encode('+ACK');
 
 /** A message handed over in shared memory (handOff): bytes only, nothing to acknowledge. */
 export interface LocalMsg { readonly data: Uint8Array; readonly local: true }
@@ -51,6 +55,7 @@ export class Puller {
 
   constructor(
     private readonly label: string,
+    private readonly nc: NatsConnection,
     private readonly open: () => Promise<Consumer>,
     private readonly ackWaitMs: number,
     private readonly prefetch: number,
@@ -154,10 +159,19 @@ export class Puller {
    */
   async #ack(m: JsMsg, at: number): Promise<boolean> {
     const timeout = Math.max(1000, this.ackWaitMs / 4);
-    for (;;) {
-      try { if (await m.ackAck({ timeout })) return true; } catch { /* timed out, or the connection dropped */ }
-      if (this.#disposed || Date.now() - at + timeout > this.ackWaitMs * 0.75) return false;
+    try { if (await m.ackAck({ timeout })) return true; } catch { /* timed out, or the connection dropped */ }
+    // again on its reply subject (ackAck() sends once per message), a pause between tries
+    const reply = (m as JsMsg & { reply?: string }).reply;
+    while (reply && !this.#disposed && Date.now() - at + timeout <= this.ackWaitMs * 0.75) {
+      try {
+        await this.nc.request(reply, ACK, { timeout });
+        return true;
+      } catch (e) {
+        if (errorFrom(e, this.label) instanceof DeadPeerError) return false;   // no responders: its consumer is gone
+        await pause(100);
+      }
     }
+    return false;
   }
 
   /**

@@ -222,7 +222,7 @@ export class BlockingSubscription<T> {
   #closed: Promise<void> | undefined;
 
   constructor(private readonly bridge: Bridge, private readonly label: string, private readonly codec: Codec<T>, private readonly stream: string, private readonly consumer: string, ackWait: number) {
-    this.#puller = new Puller(label, () => bridge.js.consumers.get(stream, consumer), ackWait, 1, () => this.#ended(), 1);   // max_ack_pending 1
+    this.#puller = new Puller(label, bridge.nc, () => bridge.js.consumers.get(stream, consumer), ackWait, 1, () => this.#ended(), 1);   // max_ack_pending 1
     this.#forget = bridge.own(this);
   }
 
