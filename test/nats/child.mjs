@@ -43,6 +43,7 @@ if (role === 'stage') {
       });
     },
   }, port);
+  await bridge.nc.flush();                   // the server has the subscription before the parent calls
   process.send({ serving: true });
 } else if (role === 'subscriber') {
   const topic = bridge.topic(o.topic, o.policy === 'block' ? { codec: 'json', policy: 'block', capacity: o.capacity } : { codec: 'json' });
