@@ -38,7 +38,7 @@ import { Puller } from './puller';
 import { HandOff } from './handoff';
 import { publishStored, SendQueue } from './publish';
 import {
-  checkName, checkSize, codecOf, errorFrom, intOf, msOf, names, waitOptions, wouldBlock, type WaitOptions,
+  checkName, checkSize, codecOf, errorFrom, intOf, isMissing, msOf, names, orMissing, waitOptions, wouldBlock, type WaitOptions,
 } from './naming';
 
 export interface BridgedChannelOptions<T> {
@@ -134,7 +134,7 @@ export class BridgedChannel<T = Uint8Array> {
     const { subject, stream } = names(bridge.prefix, 'channel', name);
     const what = `bridge.channel("${name}")`;
     try {
-      let info = await bridge.jsm.streams.info(stream).catch((e) => { if (isMissing(e)) return undefined; throw e; });
+      let info = await orMissing(bridge.jsm.streams.info(stream));
       if (!info) {
         info = await bridge.jsm.streams.add({
           name: stream, subjects: [subject], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New,
@@ -143,7 +143,7 @@ export class BridgedChannel<T = Uint8Array> {
         }).catch(async (e) => { if (/already in use/.test(String(e?.message))) return bridge.jsm.streams.info(stream); throw e; });
       }
       capacity = info.config.max_msgs;       // an existing stream's own
-      const consumer = await bridge.jsm.consumers.info(stream, 'receivers').catch((e) => { if (isMissing(e)) return undefined; throw e; })
+      const consumer = await orMissing(bridge.jsm.consumers.info(stream, 'receivers'))
         ?? await bridge.jsm.consumers.add(stream, { durable_name: 'receivers', ack_policy: AckPolicy.Explicit, ack_wait: nanos(ackWait), max_deliver: -1 });
       ackWait = (consumer.config.ack_wait ?? nanos(ackWait)) / 1e6;
     } catch (e) {
@@ -241,7 +241,7 @@ export class BridgedChannel<T = Uint8Array> {
 
   /** Closed (or removed) and nothing left to hand out: the error receivers get; else undefined. */
   async #ended(sending = false): Promise<Error | undefined> {
-    const info = await this.#bridge.jsm.streams.info(this.#stream).catch((e) => { if (isMissing(e)) return undefined; throw e; });
+    const info = await orMissing(this.#bridge.jsm.streams.info(this.#stream));
     if (!info) return new ClosedError(`${this.label}: removed (its stream is gone)`, -3);
     if (info.config.subjects?.includes(this.#subject)) return undefined;
     if (sending) return new ClosedError(`${this.label}: closed`, -3);
@@ -301,10 +301,3 @@ export function taken<T>(m: JsMsg, value: T, label: string): TakenMessage<T> {
     nak(delay?: number) { m.nak(delay); },
   };
 }
-
-export const isMissing = (e: unknown): boolean => {
-  const err = e as { code?: number; api_error?: { err_code?: number }; name?: string; constructor?: { name?: string } };
-  const code = err?.api_error?.err_code ?? err?.code;
-  const n = err?.constructor?.name ?? '';
-  return code === 10059 || code === 10014 || n === 'StreamNotFoundError' || n === 'ConsumerNotFoundError';
-};

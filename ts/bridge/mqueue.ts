@@ -23,9 +23,8 @@ import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, type Consumer }
 import { nanos, type Subscription } from '@nats-io/transport-node';
 import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
-import { isMissing } from './channel';
 import { HandOff } from './handoff';
-import { checkName, checkSize, codecOf, errorFrom, intOf, left, names, waitOptions, wouldBlock, type WaitOptions } from './naming';
+import { checkName, checkSize, codecOf, errorFrom, exists, intOf, isMissing, left, names, orMissing, waitOptions, wouldBlock, type WaitOptions } from './naming';
 import { publishStored, SendQueue } from './publish';
 
 /** A handed-over message: its priority, then its bytes. */
@@ -86,7 +85,7 @@ export class BridgedMessageQueue<T = Uint8Array> {
     const ackWait = intOf(options.ackWait ?? 30_000, 'ackWait', 1000, 2 ** 31 - 1);
     const { subject, stream } = names(bridge.prefix, 'mq', name);
     try {
-      let info = await bridge.jsm.streams.info(stream).catch((e) => { if (isMissing(e)) return undefined; throw e; });
+      let info = await orMissing(bridge.jsm.streams.info(stream));
       info ??= await bridge.jsm.streams.add({
         name: stream, subjects: [`${subject}.*`], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New,
         max_msgs: maxMessages, duplicate_window: nanos(120_000), num_replicas: bridge.replicas, storage: StorageType.File,
@@ -130,7 +129,7 @@ export class BridgedMessageQueue<T = Uint8Array> {
   }
 
   async #exists(): Promise<boolean> {
-    return this.#bridge.jsm.streams.info(this.#stream).then(() => true, (e) => !isMissing(e));
+    return exists(this.#bridge.jsm.streams.info(this.#stream));
   }
 
   async #band(p: number): Promise<Consumer> {

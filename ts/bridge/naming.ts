@@ -81,6 +81,20 @@ export function errorFrom(e: unknown, what: string): Error {
   return out;
 }
 
+/** A JetStream API failure that says the stream or consumer asked about does not exist. */
+export const isMissing = (e: unknown): boolean => {
+  const err = e as { code?: number; api_error?: { err_code?: number }; name?: string; constructor?: { name?: string } };
+  const code = err?.api_error?.err_code ?? err?.code;
+  const n = err?.constructor?.name ?? '';
+  return code === 10059 || code === 10014 || n === 'StreamNotFoundError' || n === 'ConsumerNotFoundError';
+};
+
+/** A JetStream API answer, or undefined when the stream or consumer asked about does not exist. */
+export const orMissing = <T>(p: Promise<T>): Promise<T | undefined> => p.catch((e) => { if (isMissing(e)) return undefined; throw e; });
+
+/** Whether the stream or consumer `p` asks about exists (any other failure counts as yes: it is asked again later). */
+export const exists = (p: Promise<unknown>): Promise<boolean> => p.then(() => true, (e) => !isMissing(e));
+
 /** A publish refused by a full stream (10077 is every store failure: the message says which). */
 export const isFull = (e: unknown): boolean => /maximum (messages|bytes|messages per subject) exceeded/.test((e as Error)?.message ?? '');
 

@@ -31,8 +31,7 @@ import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType }
 import { nanos } from '@nats-io/transport-node';
 import { ClosedError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
-import { isMissing } from './channel';
-import { checkName, checkSize, codecOf, errorFrom, intOf, msOf, names, pause, waitOptions, wouldBlock, type WaitOptions } from './naming';
+import { checkName, checkSize, codecOf, errorFrom, exists, intOf, isMissing, msOf, names, orMissing, pause, waitOptions, wouldBlock, type WaitOptions } from './naming';
 import { publishStored, SendQueue } from './publish';
 import { Puller } from './puller';
 import type { BridgedTopicMessage } from './topic';
@@ -99,7 +98,7 @@ export class BridgedBlockingTopic<T = Uint8Array> {
     let made: Promise<number> | undefined;
     this.#ready = () => made ??= (async () => {
       try {
-        const info = await bridge.jsm.streams.info(this.#stream).catch((e) => { if (isMissing(e)) return undefined; throw e; })
+        const info = await orMissing(bridge.jsm.streams.info(this.#stream))
           ?? await bridge.jsm.streams.add({
             name: this.#stream, subjects: [`${this.#subject}.*`], retention: RetentionPolicy.Interest, discard: DiscardPolicy.New,
             max_msgs: this.#capacity, duplicate_window: nanos(dup), num_replicas: bridge.replicas, storage: storage === 'file' ? StorageType.File : StorageType.Memory,
@@ -152,7 +151,7 @@ export class BridgedBlockingTopic<T = Uint8Array> {
   }
 
   async #exists(): Promise<boolean> {
-    return this.#bridge.jsm.streams.info(this.#stream).then(() => true, (e) => !isMissing(e));
+    return exists(this.#bridge.jsm.streams.info(this.#stream));
   }
 
   /** Delete the consumers of dead processes that hold messages (see the header); at most one pass every REAP_MS. */
@@ -230,8 +229,8 @@ export class BlockingSubscription<T> {
   async #ended(): Promise<Error | undefined> {
     if (this.#closed) return new ClosedError(`${this.label}: unsubscribed`, -3);
     const jsm = this.bridge.jsm;
-    if (!await jsm.streams.info(this.stream).then(() => true, (e) => !isMissing(e))) return new ClosedError(`${this.label}: removed (unlinked)`, -3);
-    if (!await jsm.consumers.info(this.stream, this.consumer).then(() => true, (e) => !isMissing(e))) {
+    if (!await exists(jsm.streams.info(this.stream))) return new ClosedError(`${this.label}: removed (unlinked)`, -3);
+    if (!await exists(jsm.consumers.info(this.stream, this.consumer))) {
       return new ClosedError(`${this.label}: this subscription was dropped (its consumer is gone: deleted, or its bridge did not answer while a publisher was held back)`, -3);
     }
     return undefined;
