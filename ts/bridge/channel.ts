@@ -38,7 +38,7 @@ import { Puller } from './puller';
 import { HandOff } from './handoff';
 import { publishStored, SendQueue } from './publish';
 import {
-  checkName, checkSize, codecOf, errorFrom, intOf, isMissing, msOf, names, orMissing, waitOptions, wouldBlock, type WaitOptions,
+  checkName, checkSize, codecOf, errorFrom, intOf, isMissing, msOf, names, openStream, orMissing, waitOptions, wouldBlock, type WaitOptions,
 } from './naming';
 
 export interface BridgedChannelOptions<T> {
@@ -134,14 +134,11 @@ export class BridgedChannel<T = Uint8Array> {
     const { subject, stream } = names(bridge.prefix, 'channel', name);
     const what = `bridge.channel("${name}")`;
     try {
-      let info = await orMissing(bridge.jsm.streams.info(stream));
-      if (!info) {
-        info = await bridge.jsm.streams.add({
-          name: stream, subjects: [subject], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New,
-          max_msgs: capacity, duplicate_window: nanos(dup), num_replicas: bridge.replicas,
-          storage: storage === 'file' ? StorageType.File : StorageType.Memory,
-        }).catch(async (e) => { if (/already in use/.test(String(e?.message))) return bridge.jsm.streams.info(stream); throw e; });
-      }
+      const info = await openStream(bridge.jsm, {
+        name: stream, subjects: [subject], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New,
+        max_msgs: capacity, duplicate_window: nanos(dup), num_replicas: bridge.replicas,
+        storage: storage === 'file' ? StorageType.File : StorageType.Memory,
+      });
       capacity = info.config.max_msgs;       // an existing stream's own
       const consumer = await orMissing(bridge.jsm.consumers.info(stream, 'receivers'))
         ?? await bridge.jsm.consumers.add(stream, { durable_name: 'receivers', ack_policy: AckPolicy.Explicit, ack_wait: nanos(ackWait), max_deliver: -1 });

@@ -24,7 +24,7 @@ import { nanos, type Subscription } from '@nats-io/transport-node';
 import { ClosedError, TimeoutError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
 import { HandOff } from './handoff';
-import { checkName, checkSize, codecOf, errorFrom, exists, intOf, isMissing, left, names, orMissing, waitOptions, wouldBlock, type WaitOptions } from './naming';
+import { checkName, checkSize, codecOf, errorFrom, exists, intOf, isMissing, left, names, openStream, removed, waitOptions, wouldBlock, type WaitOptions } from './naming';
 import { publishStored, SendQueue } from './publish';
 
 /** A handed-over message: its priority, then its bytes. */
@@ -85,11 +85,10 @@ export class BridgedMessageQueue<T = Uint8Array> {
     const ackWait = intOf(options.ackWait ?? 30_000, 'ackWait', 1000, 2 ** 31 - 1);
     const { subject, stream } = names(bridge.prefix, 'mq', name);
     try {
-      let info = await orMissing(bridge.jsm.streams.info(stream));
-      info ??= await bridge.jsm.streams.add({
+      const info = await openStream(bridge.jsm, {
         name: stream, subjects: [`${subject}.*`], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New,
         max_msgs: maxMessages, duplicate_window: nanos(120_000), num_replicas: bridge.replicas, storage: StorageType.File,
-      }).catch(async (e) => { if (/already in use/.test(String(e?.message))) return bridge.jsm.streams.info(stream); throw e; });
+      });
       maxMessages = info.config.max_msgs;
     } catch (e) { throw errorFrom(e, `bridge.messageQueue("${name}")`); }
     return new BridgedMessageQueue<T>(bridge, name, codec, maxMessages, maxMessageSize, ackWait);
@@ -119,7 +118,7 @@ export class BridgedMessageQueue<T = Uint8Array> {
         if (options.msgId === undefined && await this.#handOff.send(withPriority(bytes, priority), deadline, signal)) return true;
         const seq = await publishStored(this.#bridge, `${this.#subject}.${priority}`, bytes, id, {
           deadline, wait, signal, label: this.label, what, queue: this.#sends, full: 'the queue is full',
-          gone: async () => (await this.#exists() ? undefined : new ClosedError(`${this.label}: removed (unlinked)`, -3)),
+          gone: () => removed(this.#bridge.jsm, this.#stream, this.label),
         });
         if (seq === false) return false;
         this.#handOff.stored(seq);

@@ -10,6 +10,7 @@ import {
   bytesCodec, stringCodec, jsonCodec, msgpackCodec, type Codec, type CodecName,
 } from '../index';
 import * as lib from '../index';
+import type { JetStreamManager, StreamInfo } from '@nats-io/jetstream';
 
 const NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -94,6 +95,16 @@ export const orMissing = <T>(p: Promise<T>): Promise<T | undefined> => p.catch((
 
 /** Whether the stream or consumer `p` asks about exists (any other failure counts as yes: it is asked again later). */
 export const exists = (p: Promise<unknown>): Promise<boolean> => p.then(() => true, (e) => !isMissing(e));
+
+/** The stream `config.name` as it is, or made with `config` (one another process made meanwhile is returned as it is). */
+export async function openStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<StreamInfo> {
+  return await orMissing(jsm.streams.info(config.name))
+    ?? await jsm.streams.add(config).catch(async (e) => { if (/already in use/.test(String(e?.message))) return jsm.streams.info(config.name); throw e; });
+}
+
+/** The ClosedError of an object whose stream was removed (unlinked); undefined while it exists. */
+export const removed = async (jsm: { streams: { info(stream: string): Promise<unknown> } }, stream: string, label: string): Promise<ClosedError | undefined> =>
+  (await exists(jsm.streams.info(stream)) ? undefined : new ClosedError(`${label}: removed (unlinked)`, -3));
 
 /** A publish refused by a full stream (10077 is every store failure: the message says which). */
 export const isFull = (e: unknown): boolean => /maximum (messages|bytes|messages per subject) exceeded/.test((e as Error)?.message ?? '');

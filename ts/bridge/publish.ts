@@ -15,7 +15,7 @@
 // input) is thrown at once; anything else (a timeout, a dropped connection) is retried.
 import { TimeoutError } from '../index';
 import type { Bridge } from './bridge';
-import { errorFrom, isFull, left, pause } from './naming';
+import { errorFrom, isFull, left, pause, waitIn, type Waiter } from './naming';
 
 export class SendQueue {
   #tail: Promise<unknown> = Promise.resolve();
@@ -44,21 +44,13 @@ export class SendQueue {
   hold(d: 1 | -1): void { this.#held += d; }
 }
 
-/** `prev` settled; or TimeoutError at `deadline`, or the signal's reason, whichever first. */
+/** `prev` settled; or TimeoutError at `deadline`, or the signal's reason, whichever first (a waitIn woken by `prev`). */
 function turn(prev: Promise<unknown>, deadline: number, signal: AbortSignal | undefined, what: string): Promise<void> {
-  if (deadline < 0 && signal === undefined) return prev.then(() => undefined);
-  return new Promise<void>((resolve, reject) => {
-    const done = (e?: unknown): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      if (e === undefined) resolve(); else reject(e);
-    };
-    const onAbort = (): void => done(signal!.reason ?? new Error('aborted'));
-    const timer = deadline < 0 ? undefined : setTimeout(() => done(new TimeoutError(`${what} timed out (waiting for this handle's earlier sends)`, -2)), left(deadline));
-    if (signal?.aborted) { onAbort(); return; }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    void prev.then(() => done(), () => done());
-  });
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const waiting: Waiter<void>[] = [];
+  const p = waitIn(waiting, deadline, signal, `${what} (waiting for this handle's earlier sends)`);
+  void prev.then(() => waiting.shift()?.resolve());   // gone from the list if it timed out first
+  return p;
 }
 
 export interface StoreOptions {

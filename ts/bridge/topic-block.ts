@@ -31,7 +31,7 @@ import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType }
 import { nanos } from '@nats-io/transport-node';
 import { ClosedError, type Codec, type CodecName } from '../index';
 import type { Bridge } from './bridge';
-import { checkName, checkSize, codecOf, errorFrom, exists, intOf, isMissing, msOf, names, orMissing, pause, waitOptions, wouldBlock, type WaitOptions } from './naming';
+import { checkName, checkSize, codecOf, errorFrom, exists, intOf, isMissing, msOf, names, openStream, pause, removed, waitOptions, wouldBlock, type WaitOptions } from './naming';
 import { publishStored, SendQueue } from './publish';
 import { Puller } from './puller';
 import type { BridgedTopicMessage } from './topic';
@@ -98,11 +98,10 @@ export class BridgedBlockingTopic<T = Uint8Array> {
     let made: Promise<number> | undefined;
     this.#ready = () => made ??= (async () => {
       try {
-        const info = await orMissing(bridge.jsm.streams.info(this.#stream))
-          ?? await bridge.jsm.streams.add({
-            name: this.#stream, subjects: [`${this.#subject}.*`], retention: RetentionPolicy.Interest, discard: DiscardPolicy.New,
-            max_msgs: this.#capacity, duplicate_window: nanos(dup), num_replicas: bridge.replicas, storage: storage === 'file' ? StorageType.File : StorageType.Memory,
-          }).catch(async (e) => { if (/already in use/.test(String(e?.message))) return bridge.jsm.streams.info(this.#stream); throw e; });
+        const info = await openStream(bridge.jsm, {
+          name: this.#stream, subjects: [`${this.#subject}.*`], retention: RetentionPolicy.Interest, discard: DiscardPolicy.New,
+          max_msgs: this.#capacity, duplicate_window: nanos(dup), num_replicas: bridge.replicas, storage: storage === 'file' ? StorageType.File : StorageType.Memory,
+        });
         return this.#capacity = info.config.max_msgs;
       } catch (e) {
         made = undefined;
@@ -141,17 +140,13 @@ export class BridgedBlockingTopic<T = Uint8Array> {
         await this.#ready();
         return await publishStored(this.#bridge, `${this.#subject}.${key}`, bytes, id, {
           deadline, wait, signal, label: this.label, what, queue: this.#sends, full: 'the subscribers have `capacity` messages to receive',
-          gone: async () => (await this.#exists() ? undefined : new ClosedError(`${this.label}: removed (unlinked)`, -3)),
+          gone: () => removed(this.#bridge.jsm, this.#stream, this.label),
           onFull: () => { void this.#reap(); },
         }) !== false;
       });
     } catch (e) {
       return Promise.reject(e);
     }
-  }
-
-  async #exists(): Promise<boolean> {
-    return exists(this.#bridge.jsm.streams.info(this.#stream));
   }
 
   /** Delete the consumers of dead processes that hold messages (see the header); at most one pass every REAP_MS. */
@@ -229,7 +224,8 @@ export class BlockingSubscription<T> {
   async #ended(): Promise<Error | undefined> {
     if (this.#closed) return new ClosedError(`${this.label}: unsubscribed`, -3);
     const jsm = this.bridge.jsm;
-    if (!await exists(jsm.streams.info(this.stream))) return new ClosedError(`${this.label}: removed (unlinked)`, -3);
+    const gone = await removed(jsm, this.stream, this.label);
+    if (gone) return gone;
     if (!await exists(jsm.consumers.info(this.stream, this.consumer))) {
       return new ClosedError(`${this.label}: this subscription was dropped (its consumer is gone: deleted, or its bridge did not answer while a publisher was held back)`, -3);
     }
